@@ -1,0 +1,8 @@
+"""skbio_plastic: scikit-learn compatible local learning rules for shallow networks."""
+
+from .random_features import LocalizedRandomProjection
+from .readout import LocalDeltaClassifier
+
+__version__ = "0.1.0.dev0"
+
+__all__ = ["LocalDeltaClassifier", "LocalizedRandomProjection", "__version__"]

@@ -1,0 +1,110 @@
+"""The filter-bank transformer shared by every front end.
+
+A front end is a layer of hidden units, each a row of the dense matrix
+``components_`` (zero outside the unit's receptive field) plus a bias in
+``intercept_``. Fitting chooses or learns those rows; transforming is one BLAS
+product per batch of samples followed by an element-wise activation.
+"""
+
+import numbers
+
+import numpy as np
+from sklearn.base import (
+    BaseEstimator,
+    ClassNamePrefixFeaturesOutMixin,
+    TransformerMixin,
+)
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from .receptive_fields import resolve_image_shape, resolve_patch_size
+
+# Rows per transform batch are chosen so that one batch of outputs stays near
+# this many elements (64 MiB of float32): memory stays bounded for any n_samples
+# while every batch is still a large, efficient GEMM.
+_TRANSFORM_BATCH_ELEMENTS = 1 << 24
+
+_FLOAT_DTYPES = {"float32": np.float32, "float64": np.float64}
+
+
+def resolve_dtype(dtype):
+    """Map the ``dtype`` parameter (a name or a numpy float type) to a numpy type."""
+    try:
+        resolved = np.dtype(dtype)
+    except TypeError:
+        resolved = None
+    if resolved is None or resolved.name not in _FLOAT_DTYPES:
+        raise ValueError(
+            f"dtype must be 'float32' or 'float64' (or the numpy type), got {dtype!r}."
+        )
+    return _FLOAT_DTYPES[resolved.name]
+
+
+class FilterBankTransformer(
+    ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
+):
+    """Base class of the hidden layers: ``f(X @ components_.T + intercept_)``.
+
+    Subclasses implement ``_fit_filter_bank(X, random_state)`` which sets
+    ``components_`` of shape ``(n_components, n_features)`` and ``intercept_``
+    of shape ``(n_components,)``, both of the estimator's ``dtype``. They may
+    override ``_activate`` (in place) for another non-linearity than ReLU.
+    """
+
+    _parameter_constraints: dict = {
+        "n_components": [Interval(numbers.Integral, 1, None, closed="left")],
+        "dtype": [StrOptions(set(_FLOAT_DTYPES)), type],
+        "random_state": ["random_state"],
+    }
+
+    @property
+    def _n_features_out(self):
+        return self.components_.shape[0]
+
+    def _image_geometry(self, n_features):
+        """``(image_shape, patch_shape)`` of a localized estimator, validated."""
+        image_shape = self.image_shape
+        if self.patch_size is None and image_shape is None:
+            image_shape = (1, n_features)
+        image_shape = resolve_image_shape(image_shape, n_features)
+        return image_shape, resolve_patch_size(self.patch_size, image_shape)
+
+    def _activate(self, currents, X_batch):
+        """Apply the non-linearity to ``currents`` in place (default: ReLU)."""
+        np.maximum(currents, 0, out=currents)
+
+    def transform(self, X):
+        """Hidden-unit activities of ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        H : ndarray of shape (n_samples, n_components)
+            In the estimator's ``dtype``; computed in batches so that only
+            the output itself grows with ``n_samples``.
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False, dtype=[np.float32, np.float64])
+        weights = self.components_
+        out = np.empty((X.shape[0], weights.shape[0]), dtype=weights.dtype)
+        step = max(1, _TRANSFORM_BATCH_ELEMENTS // weights.shape[0])
+        for start in range(0, X.shape[0], step):
+            batch = X[start : start + step].astype(weights.dtype, copy=False)
+            currents = out[start : start + step]
+            np.dot(batch, weights.T, out=currents)
+            currents += self.intercept_
+            self._activate(currents, batch)
+        return out
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        try:
+            tags.transformer_tags.preserves_dtype = [
+                np.dtype(resolve_dtype(self.dtype)).name
+            ]
+        except ValueError:
+            pass
+        return tags

@@ -1,0 +1,145 @@
+"""Fixed random front ends with localized receptive fields (Illing et al. 2019)."""
+
+import math
+import numbers
+
+import numpy as np
+from sklearn.base import _fit_context
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval
+from sklearn.utils.validation import validate_data
+
+from ._base import FilterBankTransformer, resolve_dtype
+from .receptive_fields import patch_indices, random_patch_origins
+
+
+class LocalizedRandomProjection(FilterBankTransformer):
+    """Random hidden units that each see one random square patch of the image.
+
+    Each unit has Gaussian weights inside a ``patch_size x patch_size`` patch at
+    a uniformly drawn position (all channels of colour images) and zero weights
+    elsewhere, a bias drawn from ``U[0, bias_high]`` and a ReLU: the l-RP layer
+    of Illing, Gerstner & Brea (2019). The weights are never trained; only a
+    readout on top of them learns. ``patch_size=None`` gives the non-localized
+    random projection (RP).
+
+    Parameters
+    ----------
+    n_components : int, default=5000
+        Number of hidden units.
+    patch_size : int or None, default=10
+        Side of each unit's square receptive field in pixels; ``None`` for the
+        whole image.
+    image_shape : tuple of int or None, default=None
+        ``(height, width)`` or ``(height, width, channels)`` of the C-order
+        images stored in the rows of ``X``. ``None`` means a square grayscale
+        image (or, with ``patch_size=None``, any feature vector).
+    weight_scale : float or None, default=None
+        Standard deviation of the in-patch weights. ``None`` uses the paper's
+        ``sqrt(1 / (100 * n0))`` where ``n0`` is the number of inputs per patch.
+    bias_high : float, default=0.1
+        Biases are drawn uniformly from ``[0, bias_high]``.
+    dtype : {"float32", "float64"}, default="float32"
+        Floating type of the weights and of the transformed output.
+    random_state : int, RandomState instance or None, default=None
+        Seed of the patch positions, weights and biases.
+
+    Attributes
+    ----------
+    components_ : ndarray of shape (n_components, n_features)
+        Dense weights, zero outside each unit's patch.
+    intercept_ : ndarray of shape (n_components,)
+        Biases of the hidden units.
+    patch_origins_ : ndarray of shape (n_components, 2)
+        ``(row, column)`` of the top-left pixel of each unit's patch.
+    image_shape_ : tuple of 3 int
+        ``(height, width, channels)`` used for the geometry.
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during fit, when ``X`` has string column names.
+
+    See Also
+    --------
+    LocalDeltaClassifier : the local readout trained on these features.
+
+    References
+    ----------
+    B. Illing, W. Gerstner, J. Brea. Biologically plausible deep learning - but
+    how far can we go with shallow networks? Neural Networks 118 (2019) 90-101.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from skbio_plastic import LocalizedRandomProjection
+    >>> X, _ = load_digits(return_X_y=True)
+    >>> lrp = LocalizedRandomProjection(n_components=200, patch_size=4,
+    ...                                 random_state=0).fit(X / 16)
+    >>> lrp.transform(X / 16).shape
+    (1797, 200)
+    """
+
+    _parameter_constraints: dict = {
+        **FilterBankTransformer._parameter_constraints,
+        "patch_size": [Interval(numbers.Integral, 1, None, closed="left"), None],
+        "image_shape": [tuple, list, None],
+        "weight_scale": [Interval(numbers.Real, 0, None, closed="neither"), None],
+        "bias_high": [Interval(numbers.Real, 0, None, closed="left")],
+    }
+
+    def __init__(
+        self,
+        n_components=5000,
+        *,
+        patch_size=10,
+        image_shape=None,
+        weight_scale=None,
+        bias_high=0.1,
+        dtype="float32",
+        random_state=None,
+    ):
+        self.n_components = n_components
+        self.patch_size = patch_size
+        self.image_shape = image_shape
+        self.weight_scale = weight_scale
+        self.bias_high = bias_high
+        self.dtype = dtype
+        self.random_state = random_state
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Draw the patches, weights and biases; ``X`` only fixes the geometry.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : ignored
+
+        Returns
+        -------
+        self : LocalizedRandomProjection
+        """
+        X = validate_data(self, X, dtype=[np.float32, np.float64])
+        dtype = resolve_dtype(self.dtype)
+        self.image_shape_, patch_shape = self._image_geometry(X.shape[1])
+        rng = check_random_state(self.random_state)
+
+        self.patch_origins_ = random_patch_origins(
+            self.image_shape_, patch_shape, self.n_components, rng
+        )
+        indices = patch_indices(self.image_shape_, patch_shape, self.patch_origins_)
+        n_inputs = indices.shape[1]
+        scale = self.weight_scale
+        if scale is None:
+            scale = math.sqrt(1.0 / (100.0 * n_inputs))
+        self.components_ = np.zeros((self.n_components, X.shape[1]), dtype=dtype)
+        np.put_along_axis(
+            self.components_,
+            indices,
+            rng.normal(scale=scale, size=indices.shape).astype(dtype),
+            axis=1,
+        )
+        self.intercept_ = rng.uniform(0, self.bias_high, self.n_components).astype(
+            dtype
+        )
+        return self

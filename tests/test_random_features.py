@@ -1,0 +1,110 @@
+import numpy as np
+import pytest
+from scipy import sparse
+from sklearn.base import clone
+
+from skbio_plastic import LocalizedRandomProjection
+from skbio_plastic.receptive_fields import patch_mask
+
+
+@pytest.fixture
+def images():
+    return np.random.RandomState(0).rand(30, 64)
+
+
+def test_weights_live_only_inside_each_patch(images):
+    lrp = LocalizedRandomProjection(50, patch_size=3, random_state=0).fit(images)
+    assert lrp.components_.shape == (50, 64)
+    assert lrp.components_.dtype == np.float32
+    mask = patch_mask(lrp.image_shape_, (3, 3), lrp.patch_origins_)
+    assert np.all(lrp.components_[~mask] == 0)
+    assert np.all(lrp.components_[mask] != 0)
+    assert np.all((lrp.intercept_ >= 0) & (lrp.intercept_ <= 0.1))
+
+
+def test_weight_scale_follows_inputs_per_patch():
+    X = np.zeros((2, 28 * 28 * 3))
+    lrp = LocalizedRandomProjection(
+        4000, patch_size=10, image_shape=(28, 28, 3), random_state=0
+    ).fit(X)
+    nonzero = lrp.components_[lrp.components_ != 0]
+    assert nonzero.size == 4000 * 300
+    assert np.std(nonzero) == pytest.approx(np.sqrt(1 / (100 * 300)), rel=0.01)
+
+
+def test_transform_is_relu_of_affine_map(images):
+    lrp = LocalizedRandomProjection(
+        40, patch_size=4, dtype="float64", random_state=1
+    ).fit(images)
+    expected = np.maximum(images @ lrp.components_.T + lrp.intercept_, 0)
+    np.testing.assert_allclose(lrp.transform(images), expected)
+
+
+def test_transform_in_batches_matches_one_product(images, monkeypatch):
+    import skbio_plastic._base as base
+
+    lrp = LocalizedRandomProjection(40, patch_size=4, random_state=1).fit(images)
+    whole = lrp.transform(images)
+    monkeypatch.setattr(base, "_TRANSFORM_BATCH_ELEMENTS", 7 * 40)
+    np.testing.assert_allclose(lrp.transform(images), whole, rtol=1e-5, atol=1e-7)
+
+
+def test_non_localized_variant_uses_whole_image(images):
+    rp = LocalizedRandomProjection(10, patch_size=None, random_state=0).fit(images)
+    assert np.all(rp.components_ != 0)
+    np.testing.assert_array_equal(rp.patch_origins_, 0)
+
+
+def test_random_state_reproduces_and_differs(images):
+    a = LocalizedRandomProjection(10, patch_size=3, random_state=0).fit(images)
+    b = clone(a).fit(images)
+    c = LocalizedRandomProjection(10, patch_size=3, random_state=1).fit(images)
+    np.testing.assert_array_equal(a.components_, b.components_)
+    assert not np.array_equal(a.components_, c.components_)
+
+
+def test_feature_names_and_pandas_output(images):
+    pd = pytest.importorskip("pandas")
+    lrp = LocalizedRandomProjection(3, patch_size=2, random_state=0).fit(images)
+    names = lrp.get_feature_names_out()
+    assert list(names) == [
+        "localizedrandomprojection0",
+        "localizedrandomprojection1",
+        "localizedrandomprojection2",
+    ]
+    out = lrp.set_output(transform="pandas").transform(images)
+    assert isinstance(out, pd.DataFrame) and list(out.columns) == list(names)
+
+
+@pytest.mark.parametrize(
+    "params, X, error, match",
+    [
+        ({"patch_size": 9}, np.ones((3, 64)), ValueError, "patch_size=9 does not fit"),
+        ({"image_shape": (7, 7)}, np.ones((3, 64)), ValueError, "image_shape"),
+        ({}, np.ones((3, 50)), ValueError, "not a perfect square"),
+        ({}, np.ones(64), ValueError, "Expected 2D array"),
+        ({}, np.ones((0, 64)), ValueError, "0 sample"),
+        ({}, np.full((3, 64), np.nan), ValueError, "NaN"),
+        ({}, np.full((3, 64), np.inf), ValueError, "infinity"),
+        ({}, sparse.csr_matrix(np.ones((3, 64))), TypeError, "dense data is required"),
+        ({"n_components": 0}, np.ones((3, 64)), ValueError, "n_components"),
+        ({"dtype": "int8"}, np.ones((3, 64)), ValueError, "dtype"),
+    ],
+)
+def test_bad_input_is_a_clear_error(params, X, error, match):
+    lrp = LocalizedRandomProjection(**{"n_components": 5, "patch_size": 3, **params})
+    with pytest.raises(error, match=match):
+        lrp.fit(X)
+
+
+def test_transform_with_other_feature_count_is_an_error(images):
+    lrp = LocalizedRandomProjection(5, patch_size=3, random_state=0).fit(images)
+    with pytest.raises(ValueError, match="expecting 64 features"):
+        lrp.transform(images[:, :49])
+
+
+def test_input_is_never_modified(images):
+    before = images.copy()
+    lrp = LocalizedRandomProjection(5, patch_size=3, random_state=0).fit(images)
+    lrp.transform(images)
+    np.testing.assert_array_equal(images, before)
