@@ -121,6 +121,7 @@ class LocalDeltaClassifier(ClassifierMixin, BaseEstimator):
             Interval(numbers.Real, 0, None, closed="neither"),
             StrOptions({"auto"}),
         ],
+        "solver": [StrOptions({"sgd", "adam"})],
         "max_iter": [Interval(numbers.Integral, 1, None, closed="left")],
         "batch_size": [Interval(numbers.Integral, 1, None, closed="left")],
         "shuffle": ["boolean"],
@@ -140,6 +141,7 @@ class LocalDeltaClassifier(ClassifierMixin, BaseEstimator):
         *,
         output_activation="relu",
         learning_rate="auto",
+        solver="sgd",
         max_iter=20,
         batch_size=1,
         shuffle=True,
@@ -155,6 +157,7 @@ class LocalDeltaClassifier(ClassifierMixin, BaseEstimator):
         self.loss = loss
         self.output_activation = output_activation
         self.learning_rate = learning_rate
+        self.solver = solver
         self.max_iter = max_iter
         self.batch_size = batch_size
         self.shuffle = shuffle
@@ -280,6 +283,18 @@ class LocalDeltaClassifier(ClassifierMixin, BaseEstimator):
             X.dtype
         )
         self.intercept_ = rng.uniform(0, 0.1, n_outputs).astype(X.dtype)
+        self._adam_state = None
+        if self.solver == "adam":
+            self._adam_state = (
+                np.zeros_like(self.coef_),
+                np.zeros_like(self.coef_),
+                np.zeros_like(self.intercept_),
+                np.zeros_like(self.intercept_),
+                np.zeros(1, dtype=np.int64),
+                0.9,
+                0.999,
+                1e-8,
+            )
         if self.learning_rate == "auto":
             squared_norms = np.einsum("ij,ij->i", X, X, dtype=np.float64)
             self.learning_rate_ = 0.1 / max(float(np.mean(squared_norms)) + 1.0, 1e-12)
@@ -304,6 +319,7 @@ class LocalDeltaClassifier(ClassifierMixin, BaseEstimator):
             _LOSS_CODES[self.loss, self.output_activation],
             float(self.beta),
             float(self.power),
+            self._adam_state,
         )
         self._epoch_seconds = time.perf_counter() - start
         if not (np.isfinite(loss) and np.all(np.isfinite(self.coef_))):

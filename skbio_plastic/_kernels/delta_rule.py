@@ -57,17 +57,22 @@ def output_error(a, label, loss, beta, power, delta):
 
 
 @njit(cache=True, fastmath=True)
-def delta_rule_epoch(X, labels, order, W, b, learning_rate, batch_size, loss, beta, power):
+def delta_rule_epoch(
+    X, labels, order, W, b, learning_rate, batch_size, loss, beta, power, adam_state
+):
     """One pass of the delta rule over ``X[order]``, updating ``W`` and ``b`` in place.
 
-    With ``batch_size == 1`` every sample updates the weights at once (online
-    learning); otherwise the errors of ``batch_size`` samples are averaged
-    before one update. Returns the mean loss of the samples seen.
+    With ``batch_size == 1`` and plain steps every sample updates the weights at
+    once (online learning); otherwise the errors of ``batch_size`` samples are
+    averaged into one step. ``adam_state`` is ``None`` for plain steps or the
+    tuple ``(m_W, v_W, m_b, v_b, t, beta1, beta2, eps)`` of Adam's per-synapse
+    moments (``t`` a one-element step counter), updated in place.
+    Returns the mean loss of the samples seen.
     """
     n_out, n_in = W.shape
     a = np.empty(n_out, dtype=W.dtype)
     delta = np.empty(n_out, dtype=W.dtype)
-    online = batch_size == 1
+    online = batch_size == 1 and adam_state is None
     grad_W = np.zeros((1 if online else n_out, 1 if online else n_in), dtype=W.dtype)
     grad_b = np.zeros(n_out, dtype=W.dtype)
     total = 0.0
@@ -89,21 +94,37 @@ def delta_rule_epoch(X, labels, order, W, b, learning_rate, batch_size, loss, be
                     delta[j] = delta[j] * step
                     b[j] += delta[j]
                     row = W[j]
-                    for i in range(n_in):
-                        row[i] += delta[j] * x[i]
                 else:
                     grad_b[j] += delta[j]
                     row = grad_W[j]
-                    for i in range(n_in):
-                        row[i] += delta[j] * x[i]
-        if not online:
-            for j in range(n_out):
-                grad_b[j] = grad_b[j] * step
-                b[j] += grad_b[j]
-                grad_b[j] = 0.0
-                row = W[j]
-                grow = grad_W[j]
                 for i in range(n_in):
-                    row[i] += grow[i] * step
-                    grow[i] = 0.0
+                    row[i] += delta[j] * x[i]
+        if not online:
+            grad_W *= 1.0 / (stop - start)
+            grad_b *= 1.0 / (stop - start)
+            if adam_state is None:
+                W += learning_rate * grad_W
+                b += learning_rate * grad_b
+            else:
+                _adam_step(W, b, grad_W, grad_b, learning_rate, adam_state)
+            grad_W[:] = 0.0
+            grad_b[:] = 0.0
     return total / max(n, 1)
+
+
+@njit(cache=True, fastmath=True)
+def _adam_step(W, b, grad_W, grad_b, learning_rate, adam_state):
+    """Adam ascent along the local error signal; moments are per synapse."""
+    m_W, v_W, m_b, v_b, t, beta1, beta2, eps = adam_state
+    t[0] += 1
+    rate = learning_rate * math.sqrt(1.0 - beta2 ** t[0]) / (1.0 - beta1 ** t[0])
+    for j in range(W.shape[0]):
+        for i in range(W.shape[1]):
+            g = grad_W[j, i]
+            m_W[j, i] = beta1 * m_W[j, i] + (1.0 - beta1) * g
+            v_W[j, i] = beta2 * v_W[j, i] + (1.0 - beta2) * g * g
+            W[j, i] += rate * m_W[j, i] / (math.sqrt(v_W[j, i]) + eps)
+        g = grad_b[j]
+        m_b[j] = beta1 * m_b[j] + (1.0 - beta1) * g
+        v_b[j] = beta2 * v_b[j] + (1.0 - beta2) * g * g
+        b[j] += rate * m_b[j] / (math.sqrt(v_b[j]) + eps)
