@@ -1,0 +1,256 @@
+import io
+import pickle
+from contextlib import redirect_stdout
+
+import joblib
+import numpy as np
+import pytest
+from scipy import sparse
+from sklearn.datasets import load_digits, make_classification
+from sklearn.model_selection import GridSearchCV
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from skbio_plastic import LocalDeltaClassifier, LocalizedRandomProjection
+from skbio_plastic._kernels import delta_rule
+
+
+def reference_error(a, label, loss, beta=0.1, power=6.0):
+    """-dL/da for one sample, written as directly as possible."""
+    n = a.shape[0]
+    if loss == "softmax":
+        t = np.eye(n)[label]
+        p = np.exp(a - a.max()) / np.exp(a - a.max()).sum()
+        return t - p
+    if loss == "power_tanh":
+        t = 2 * np.eye(n)[label] - 1
+        c = np.tanh(beta * a)
+        return power * np.abs(t - c) ** (power - 1) * np.sign(t - c) * (1 - c**2) * beta
+    t = np.eye(n)[label]
+    if loss == "squared_linear":
+        return t - a
+    return (t - np.maximum(a, 0)) * (a > 0)
+
+
+def reference_epoch(X, labels, order, W, b, lr, batch_size, loss):
+    W, b = W.copy(), b.copy()
+    for start in range(0, len(order), batch_size):
+        idx = order[start : start + batch_size]
+        deltas = [reference_error(W @ X[i] + b, labels[i], loss) for i in idx]
+        W += lr * np.mean([np.outer(d, X[i]) for d, i in zip(deltas, idx)], axis=0)
+        b += lr * np.mean(deltas, axis=0)
+    return W, b
+
+
+LOSS_CODES = {
+    "squared_relu": delta_rule.SQUARED_RELU,
+    "squared_linear": delta_rule.SQUARED_LINEAR,
+    "softmax": delta_rule.SOFTMAX,
+    "power_tanh": delta_rule.POWER_TANH,
+}
+
+
+@pytest.mark.parametrize("loss", list(LOSS_CODES))
+@pytest.mark.parametrize("batch_size", [1, 3])
+def test_kernel_equals_reference_rule(loss, batch_size):
+    rng = np.random.RandomState(0)
+    X = rng.randn(10, 7)
+    labels = rng.randint(0, 4, 10)
+    order = rng.permutation(10)
+    W, b = rng.randn(4, 7) * 0.3, rng.rand(4) * 0.1
+    expected_W, expected_b = reference_epoch(X, labels, order, W, b, 0.05, batch_size, loss)
+    delta_rule.delta_rule_epoch(
+        X, labels, order, W, b, 0.05, batch_size, LOSS_CODES[loss], 0.1, 6.0, None
+    )
+    np.testing.assert_allclose(W, expected_W, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(b, expected_b, rtol=1e-10, atol=1e-12)
+
+
+def test_adam_step_equals_reference():
+    rng = np.random.RandomState(1)
+    X, labels = rng.randn(6, 5), rng.randint(0, 3, 6)
+    W, b = rng.randn(3, 5) * 0.1, np.zeros(3)
+    state = (np.zeros_like(W), np.zeros_like(W), np.zeros(3), np.zeros(3),
+             np.zeros(1, np.int64), 0.9, 0.999, 1e-8)
+    W0 = W.copy()
+    delta_rule.delta_rule_epoch(
+        X, labels, np.arange(6), W, b, 0.01, 6, delta_rule.SOFTMAX, 0.1, 6.0, state
+    )
+    grad = np.mean(
+        [np.outer(reference_error(W0 @ x, y, "softmax"), x) for x, y in zip(X, labels)],
+        axis=0,
+    )
+    m, v = 0.1 * grad, 0.001 * grad**2  # first step of Adam's moments
+    rate = 0.01 * np.sqrt(1 - 0.999) / (1 - 0.9)  # Kingma & Ba's efficient form
+    expected = W0 + rate * m / (np.sqrt(v) + 1e-8)
+    np.testing.assert_allclose(W, expected, rtol=1e-10)
+    assert state[4][0] == 1
+
+
+@pytest.fixture(scope="module")
+def digits():
+    X, y = load_digits(return_X_y=True)
+    X = (X / 16.0).astype(np.float32)
+    return X - X.mean(axis=0), y  # centred pixels, as in Illing et al.
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {},
+        {"output_activation": "linear"},
+        {"loss": "softmax"},
+        {"loss": "power_tanh", "solver": "adam", "batch_size": 20,
+         "learning_rate": 0.01},
+        {"batch_size": 10, "learning_rate": 0.05},
+    ],
+)
+def test_learns_digits(digits, params):
+    X, y = digits
+    clf = LocalDeltaClassifier(max_iter=30, tol=None, random_state=0, **params)
+    clf.fit(X[:1400], y[:1400])
+    assert clf.score(X[1400:], y[1400:]) > 0.85  # chance is 0.1
+    assert clf.loss_curve_[-1] < clf.loss_curve_[0]
+    assert clf.coef_.dtype == np.float32
+
+
+def test_partial_fit_continues_and_checks_classes(digits):
+    X, y = digits
+    clf = LocalDeltaClassifier(random_state=0)
+    with pytest.raises(ValueError, match="classes must be passed"):
+        clf.partial_fit(X[:50], y[:50])
+    for _ in range(3):
+        clf.partial_fit(X[:1400], y[:1400], classes=np.arange(10))
+    assert clf.n_iter_ == 3 and len(clf.loss_curve_) == 3
+    assert clf.loss_curve_[2] < clf.loss_curve_[0]
+    with pytest.raises(ValueError, match="not in classes"):
+        clf.partial_fit(X[:5], np.full(5, 11))
+
+
+def test_early_stopping_keeps_best_epoch(digits):
+    X, y = digits
+    clf = LocalDeltaClassifier(
+        early_stopping=True, validation_fraction=0.2, max_iter=30, random_state=0
+    ).fit(X, y)
+    assert len(clf.validation_scores_) == clf.n_iter_
+    assert clf.n_iter_ < 30
+    best = max(clf.validation_scores_)
+    assert clf.validation_scores_.index(best) == clf.n_iter_ - 1 - clf.n_iter_no_change
+
+
+def test_stops_on_plateau_and_warns_when_it_cannot(digits):
+    X, y = digits
+    stopped = LocalDeltaClassifier(tol=0.5, max_iter=50, random_state=0).fit(X, y)
+    assert stopped.n_iter_ == stopped.n_iter_no_change + 1
+    with pytest.warns(Warning, match="max_iter=2"):
+        LocalDeltaClassifier(max_iter=2, random_state=0).fit(X, y)
+
+
+def test_divergence_names_learning_rate(digits):
+    X, y = digits
+    clf = LocalDeltaClassifier(
+        output_activation="linear", learning_rate=10.0, max_iter=3, random_state=0
+    )
+    with pytest.raises(ValueError, match="learning_rate"):
+        clf.fit(X * 100, y)
+
+
+def test_probabilities_only_for_softmax(digits):
+    X, y = digits
+    clf = LocalDeltaClassifier(loss="softmax", max_iter=5, random_state=0).fit(X, y)
+    proba = clf.predict_proba(X[:20])
+    np.testing.assert_allclose(proba.sum(axis=1), 1, rtol=1e-6)
+    np.testing.assert_array_equal(clf.classes_[proba.argmax(1)], clf.predict(X[:20]))
+    assert not hasattr(LocalDeltaClassifier(), "predict_proba")
+
+
+def test_binary_string_labels_and_decision_sign():
+    X, y = make_classification(200, 6, random_state=0)
+    labels = np.where(y == 1, "yes", "no")
+    clf = LocalDeltaClassifier(max_iter=20, random_state=0).fit(X, labels)
+    assert list(clf.classes_) == ["no", "yes"]
+    decision = clf.decision_function(X)
+    assert decision.shape == (200,)
+    np.testing.assert_array_equal(np.where(decision > 0, "yes", "no"), clf.predict(X))
+    assert clf.score(X, labels) > 0.85
+
+
+def test_random_state_reproduces(digits):
+    X, y = digits
+    a = LocalDeltaClassifier(max_iter=3, random_state=3).fit(X, y)
+    b = LocalDeltaClassifier(max_iter=3, random_state=3).fit(X, y)
+    c = LocalDeltaClassifier(max_iter=3, random_state=4).fit(X, y)
+    np.testing.assert_array_equal(a.coef_, b.coef_)
+    assert not np.array_equal(a.coef_, c.coef_)
+
+
+def test_verbose_reports_progress(digits):
+    X, y = digits
+    out = io.StringIO()
+    with redirect_stdout(out):
+        LocalDeltaClassifier(
+            max_iter=2, early_stopping=True, verbose=1, random_state=0
+        ).fit(X, y)
+    lines = out.getvalue().splitlines()
+    assert len(lines) == 2 and "Epoch 2" in lines[1] and "validation" in lines[1]
+
+
+@pytest.mark.parametrize(
+    "X, y, error, match",
+    [
+        (np.full((4, 3), np.nan), [0, 1, 0, 1], ValueError, "NaN"),
+        (np.ones(4), [0, 1, 0, 1], ValueError, "2D array"),
+        (np.ones((0, 3)), [], ValueError, "0 sample"),
+        (np.array([["a", "b"], ["c", "d"]]), [0, 1], ValueError, "could not convert"),
+        (sparse.csr_matrix(np.ones((4, 3))), [0, 1, 0, 1], TypeError, "dense data"),
+        (np.ones((4, 3)), [0.5, 1.5, 0.1, 1.0], ValueError, "Unknown label type"),
+        (np.ones((4, 3)), [0, 1, 0], ValueError, "inconsistent numbers of samples"),
+    ],
+)
+def test_bad_input_is_a_clear_error(X, y, error, match):
+    with pytest.raises(error, match=match):
+        LocalDeltaClassifier().fit(X, y)
+
+
+@pytest.mark.parametrize(
+    "params, match",
+    [
+        ({"loss": "hinge"}, "loss"),
+        ({"learning_rate": -1.0}, "learning_rate"),
+        ({"power": 1.0}, "power"),
+        ({"batch_size": 0}, "batch_size"),
+    ],
+)
+def test_bad_parameters_are_named(params, match):
+    with pytest.raises(ValueError, match=match):
+        LocalDeltaClassifier(**params).fit(np.ones((4, 2)), [0, 1, 0, 1])
+
+
+def test_predict_checks_feature_count_and_keeps_input(digits):
+    X, y = digits
+    before = X.copy()
+    clf = LocalDeltaClassifier(max_iter=2, random_state=0).fit(X, y)
+    clf.predict(X)
+    np.testing.assert_array_equal(X, before)
+    with pytest.raises(ValueError, match="expecting 64 features"):
+        clf.predict(X[:, :10])
+
+
+def test_pipeline_grid_search_and_persistence(digits, tmp_path):
+    X, y = digits
+    model = make_pipeline(
+        StandardScaler(with_std=False),
+        LocalizedRandomProjection(300, patch_size=4, weight_scale=0.3, random_state=0),
+        LocalDeltaClassifier(max_iter=10, tol=None, random_state=0),
+    )
+    search = GridSearchCV(
+        model, {"localizedrandomprojection__patch_size": [3, 5]}, cv=2
+    ).fit(X[:600], y[:600])
+    assert search.best_params_["localizedrandomprojection__patch_size"] in (3, 5)
+    path = tmp_path / "model.joblib"
+    joblib.dump(search.best_estimator_, path)
+    restored = joblib.load(path)
+    np.testing.assert_array_equal(
+        restored.predict(X[600:]), search.best_estimator_.predict(X[600:])
+    )
+    assert pickle.loads(pickle.dumps(restored)).score(X[600:], y[600:]) > 0.8
