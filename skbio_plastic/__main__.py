@@ -37,15 +37,14 @@ def demo(output="receptive_fields.png"):
     models = {
         "pixels -> delta readout (SP)": make_pipeline(
             StandardScaler(with_std=False),
-            LocalDeltaClassifier(max_iter=50, tol=None, random_state=0),
+            LocalDeltaClassifier(tol=None, random_state=0),
         ),
         "l-RP (2000 units, 4x4 patches) -> delta readout": make_pipeline(
             StandardScaler(with_std=False),
             LocalizedRandomProjection(
-                2000, patch_size=4, image_shape=(8, 8), weight_scale=0.3,
-                random_state=0,
+                2000, patch_size=4, image_shape=(8, 8), random_state=0
             ),
-            LocalDeltaClassifier(max_iter=50, tol=None, random_state=0),
+            LocalDeltaClassifier(tol=None, random_state=0),
         ),
     }
     print(f"digits: {len(X_train)} training and {len(X_test)} test images of 8 x 8")
@@ -117,7 +116,8 @@ def main(argv=None):
     accuracy.add_argument("--n-components", type=int, default=5000)
     accuracy.add_argument("--patch-size", type=int, default=10)
     accuracy.add_argument("--weight-scale", type=float, default=None,
-                          help="std of the l-RP weights (default: the paper's)")
+                          help="std of the l-RP weights (default 1/sqrt(inputs per patch); "
+                               "the paper's is 10x smaller)")
     accuracy.add_argument("--readout", default=None,
                           help='LocalDeltaClassifier parameters as JSON, e.g. '
                                '\'{"max_iter": 50, "learning_rate": 0.001}\'')

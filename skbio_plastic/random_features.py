@@ -35,8 +35,13 @@ class LocalizedRandomProjection(FilterBankTransformer):
         images stored in the rows of ``X``. ``None`` means a square grayscale
         image (or, with ``patch_size=None``, any feature vector).
     weight_scale : float or None, default=None
-        Standard deviation of the in-patch weights. ``None`` uses the paper's
-        ``sqrt(1 / (100 * n0))`` where ``n0`` is the number of inputs per patch.
+        Standard deviation of the in-patch weights. ``None`` uses
+        ``sqrt(1 / n0)``, where ``n0`` is the number of inputs per patch, so
+        that a unit's input current has about the spread of its inputs. The
+        paper's value is ten times smaller, ``sqrt(1 / (100 * n0))``
+        (``weight_scale=0.01`` for 10 x 10 MNIST patches): its units barely
+        leave their linear range, and the delta-rule readout then needs many
+        more epochs (see the benchmark records in ``doc/results.md``).
     bias_high : float, default=0.1
         Biases are drawn uniformly from ``[0, bias_high]``.
     dtype : {"float32", "float64"}, default="float32"
@@ -131,7 +136,7 @@ class LocalizedRandomProjection(FilterBankTransformer):
         n_inputs = indices.shape[1]
         scale = self.weight_scale
         if scale is None:
-            scale = math.sqrt(1.0 / (100.0 * n_inputs))
+            scale = math.sqrt(1.0 / n_inputs)
         self.components_ = np.zeros((self.n_components, X.shape[1]), dtype=dtype)
         np.put_along_axis(
             self.components_,

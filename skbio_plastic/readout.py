@@ -50,10 +50,12 @@ class LocalDeltaClassifier(ClassifierMixin, BaseEstimator):
     output_activation : {"relu", "linear"}, default="relu"
         Output non-linearity of the squared loss (ignored by the others).
     learning_rate : float or "auto", default="auto"
-        Step size ``eta``. ``"auto"`` uses ``0.1 / mean(||x||^2)`` over the
-        training samples, a normalised step that is stable for any feature
-        scale.
-    max_iter : int, default=20
+        Step size ``eta``. ``"auto"`` uses ``0.2 / (1 + mean ||x||^2)`` over
+        the training samples (the 1 counts the bias input): a normalised step
+        that is stable for any feature scale. Centre the inputs (as
+        ``StandardScaler(with_std=False)`` does) for fast learning, above all
+        with ReLU outputs.
+    max_iter : int, default=50
         Maximum number of passes (epochs) over the training data.
     batch_size : int, default=1
         Samples whose updates are averaged into one step; 1 is online learning.
@@ -142,7 +144,7 @@ class LocalDeltaClassifier(ClassifierMixin, BaseEstimator):
         output_activation="relu",
         learning_rate="auto",
         solver="sgd",
-        max_iter=20,
+        max_iter=50,
         batch_size=1,
         shuffle=True,
         tol=1e-4,
@@ -297,7 +299,7 @@ class LocalDeltaClassifier(ClassifierMixin, BaseEstimator):
             )
         if self.learning_rate == "auto":
             squared_norms = np.einsum("ij,ij->i", X, X, dtype=np.float64)
-            self.learning_rate_ = 0.1 / max(float(np.mean(squared_norms)) + 1.0, 1e-12)
+            self.learning_rate_ = 0.2 / (float(np.mean(squared_norms)) + 1.0)
         else:
             self.learning_rate_ = float(self.learning_rate)
 

@@ -29,7 +29,7 @@ def test_weight_scale_follows_inputs_per_patch():
     ).fit(X)
     nonzero = lrp.components_[lrp.components_ != 0]
     assert nonzero.size == 4000 * 300
-    assert np.std(nonzero) == pytest.approx(np.sqrt(1 / (100 * 300)), rel=0.01)
+    assert np.std(nonzero) == pytest.approx(np.sqrt(1 / 300), rel=0.01)
 
 
 def test_transform_is_relu_of_affine_map(images):
