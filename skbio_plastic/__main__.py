@@ -78,6 +78,9 @@ def _bench(args):
                 "table`; published numbers from ../shared/REFERENCES.md.\n\n" + table
             )
         return
+    if args.bench_command == "speed":
+        bench.run_speed(output_dir=args.results_dir)
+        return
     readout = json.loads(args.readout) if args.readout else {}
     bench.run_accuracy(
         args.dataset,
@@ -123,6 +126,11 @@ def main(argv=None):
                                '\'{"max_iter": 50, "learning_rate": 0.001}\'')
     accuracy.add_argument("--data-home", default=None)
     accuracy.add_argument("--results-dir", default=str(Path("benchmarks", "results")))
+
+    speed = bench_commands.add_parser(
+        "speed", help="time the kernels against plain numpy in one run"
+    )
+    speed.add_argument("--results-dir", default=str(Path("benchmarks", "results")))
 
     table = bench_commands.add_parser("table", help="markdown table of all records")
     table.add_argument("--results-dir", default=str(Path("benchmarks", "results")))

@@ -279,3 +279,114 @@ def render_table(results_dir=RESULTS_DIR):
         "seeds | fit s | record |\n|---|---|---|---|---|---|---|---|---|\n"
     )
     return header + "\n".join(rows) + "\n"
+
+
+def _numpy_delta_epoch(X, labels, W, b, learning_rate):
+    """The delta rule as a plain numpy user writes it: one sample at a time, float64."""
+    targets = np.eye(W.shape[0])
+    for x, label in zip(X, labels):
+        a = W @ x + b
+        delta = (targets[label] - np.maximum(a, 0)) * (a > 0)
+        W += learning_rate * np.outer(delta, x)
+        b += learning_rate * delta
+
+
+def _best_time(function, repeats):
+    best = np.inf
+    for _ in range(repeats):
+        start = time.perf_counter()
+        function()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def run_speed(
+    *,
+    n_samples=60000,
+    n_features=784,
+    n_components=5000,
+    n_numpy_samples=3000,
+    repeats=3,
+    output_dir=RESULTS_DIR,
+    verbose=True,
+):
+    """Time the l-RP transform and one delta-rule epoch against plain numpy.
+
+    Inputs are random MNIST-sized arrays (the timing does not depend on the
+    values). The numpy delta rule runs on ``n_numpy_samples`` samples and is
+    extrapolated linearly to ``n_samples``; everything else runs in full.
+    """
+    from ._kernels.delta_rule import SQUARED_RELU, delta_rule_epoch
+
+    rng = np.random.default_rng(0)
+    X = rng.random((n_samples, n_features), dtype=np.float32) - 0.13
+    peak = gemm_gflops()
+    lrp = LocalizedRandomProjection(n_components, random_state=0).fit(X[:10])
+    transform_seconds = _best_time(lambda: lrp.transform(X), repeats)
+    weights64, bias64, X64 = (
+        lrp.components_.astype(np.float64),
+        lrp.intercept_.astype(np.float64),
+        X.astype(np.float64),
+    )
+    numpy_transform_seconds = _best_time(
+        lambda: np.maximum(X64 @ weights64.T + bias64, 0), 1
+    )
+    gflop = 2.0 * n_samples * n_features * n_components / 1e9
+
+    H = lrp.transform(X)
+    labels = rng.integers(0, 10, n_samples)
+    W = rng.normal(scale=0.001, size=(10, n_components)).astype(np.float32)
+    b = np.zeros(10, np.float32)
+    order = np.arange(n_samples)
+    delta_rule_epoch(H[:10], labels, order[:10], W, b, 1e-4, 1, SQUARED_RELU, 0.1, 6.0, None)
+    delta_seconds = _best_time(
+        lambda: delta_rule_epoch(
+            H, labels, order, W, b, 1e-4, 1, SQUARED_RELU, 0.1, 6.0, None
+        ),
+        repeats,
+    )
+    H64 = H[:n_numpy_samples].astype(np.float64)
+    W64, b64 = W.astype(np.float64), b.astype(np.float64)
+    numpy_delta_seconds = _best_time(
+        lambda: _numpy_delta_epoch(H64, labels, W64, b64, 1e-4), 1
+    ) * (n_samples / n_numpy_samples)
+    record = {
+        "kind": "speed",
+        "shape": {"n_samples": n_samples, "n_features": n_features,
+                  "n_components": n_components},
+        "gemm_float32_gflops": peak,
+        "transform": {
+            "seconds": transform_seconds,
+            "gflops": gflop / transform_seconds,
+            "fraction_of_gemm_peak": gflop / transform_seconds / peak,
+            "numpy_float64_seconds": numpy_transform_seconds,
+            "speedup_vs_numpy": numpy_transform_seconds / transform_seconds,
+        },
+        "delta_rule_epoch": {
+            "seconds": delta_seconds,
+            "numpy_float64_per_sample_seconds": numpy_delta_seconds,
+            "numpy_extrapolated_from_samples": n_numpy_samples,
+            "speedup_vs_numpy": numpy_delta_seconds / delta_seconds,
+        },
+        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(),
+        "command": "python -m skbio_plastic " + " ".join(sys.argv[1:]),
+        **_environment(),
+    }
+    output_dir = Path(output_dir)
+    output_dir.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.datetime.now().strftime("%Y%m%dT%H%M%S")
+    path = output_dir / f"speed_lrp_delta_{stamp}.json"
+    path.write_text(json.dumps(record, indent=2, default=str) + "\n")
+    if verbose:
+        t, d = record["transform"], record["delta_rule_epoch"]
+        print(
+            f"float32 GEMM peak {peak:.0f} GFLOP/s\n"
+            f"l-RP transform {n_samples} x {n_features} -> {n_components}: "
+            f"{t['seconds']:.2f} s ({100 * t['fraction_of_gemm_peak']:.0f} % of peak), "
+            f"numpy float64 {t['numpy_float64_seconds']:.2f} s "
+            f"({t['speedup_vs_numpy']:.1f}x)\n"
+            f"delta rule, one online epoch: {d['seconds']:.2f} s, numpy per sample "
+            f"{d['numpy_float64_per_sample_seconds']:.1f} s ({d['speedup_vs_numpy']:.0f}x)"
+            f"\nsaved {path}"
+        )
+    return record

@@ -1,0 +1,56 @@
+import json
+
+import pytest
+
+from skbio_plastic import bench
+from skbio_plastic.__main__ import main
+
+
+def test_demo_prints_both_accuracies_and_saves_picture(tmp_path, capsys):
+    pytest.importorskip("matplotlib")
+    picture = tmp_path / "fields.png"
+    main(["--output", str(picture)])
+    out = capsys.readouterr().out
+    assert out.count("test accuracy") == 2
+    assert "SP" in out and "l-RP" in out
+    assert picture.stat().st_size > 0 and str(picture) in out
+
+
+def test_bench_accuracy_writes_a_complete_record(tmp_path, capsys):
+    main([
+        "bench", "accuracy", "--dataset", "digits", "--method", "l-rp",
+        "--n-components", "200", "--patch-size", "4", "--seeds", "0", "1",
+        "--readout", '{"max_iter": 5}', "--results-dir", str(tmp_path),
+    ])
+    (path,) = tmp_path.glob("digits_l-rp_test_*.json")
+    record = json.loads(path.read_text())
+    assert record["method"] == "l-rp" and record["dataset"] == "digits"
+    assert [run["seed"] for run in record["runs"]] == [0, 1]
+    assert 0.5 < record["accuracy_mean"] <= 1
+    assert record["params"]["readout"]["max_iter"] == 5
+    assert record["runs"][0]["transform_fraction_of_gemm_peak"] > 0
+    assert {"numpy", "scikit-learn", "numba"} <= set(record["versions"])
+
+    main(["bench", "table", "--results-dir", str(tmp_path),
+          "--output", str(tmp_path / "results.md")])
+    table = capsys.readouterr().out
+    assert "| digits | l-rp | test |" in table
+    assert path.name in (tmp_path / "results.md").read_text()
+
+
+def test_validation_protocol_never_touches_the_test_images():
+    X_train, _, X_eval, _, shape = bench.load_split("digits", "validation")
+    X_all, _, X_test, _, _ = bench.load_split("digits", "test")
+    assert shape == (8, 8)
+    assert len(X_train) + len(X_eval) == len(X_all)
+    assert len(X_all) + len(X_test) == 1797
+
+
+def test_speed_record_compares_with_numpy(tmp_path):
+    record = bench.run_speed(
+        n_samples=200, n_components=50, n_numpy_samples=50, repeats=1,
+        output_dir=tmp_path, verbose=False,
+    )
+    assert record["transform"]["speedup_vs_numpy"] > 0
+    assert record["delta_rule_epoch"]["numpy_extrapolated_from_samples"] == 50
+    assert len(list(tmp_path.glob("speed_*.json"))) == 1
