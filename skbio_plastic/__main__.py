@@ -52,15 +52,19 @@ def demo(output="receptive_fields.png"):
         start = time.perf_counter()
         model.fit(X_train, y_train)
         seconds = time.perf_counter() - start
-        print(f"  {name:50s} test accuracy {model.score(X_test, y_test):.3f}"
-              f"  (fit {seconds:.2f} s)")
+        print(
+            f"  {name:50s} test accuracy {model.score(X_test, y_test):.3f}"
+            f"  (fit {seconds:.2f} s)"
+        )
     try:
         from .plotting import plot_receptive_fields
 
         figure = plot_receptive_fields(model[1], n_fields=36)
     except ImportError:
-        print("Install matplotlib (pip install 'skbio-plastic[plot]') to save "
-              "a picture of the receptive fields.")
+        print(
+            "Install matplotlib (pip install 'skbio-plastic[plot]') to save "
+            "a picture of the receptive fields."
+        )
         return
     figure.savefig(output, dpi=120)
     print(f"Saved the l-RP receptive fields to {Path(output).resolve()}")
@@ -90,6 +94,7 @@ def _bench(args):
         n_components=args.n_components,
         patch_size=args.patch_size,
         weight_scale=args.weight_scale,
+        readout=args.classifier,
         readout_params=readout,
         data_home=args.data_home,
         output_dir=args.results_dir,
@@ -101,8 +106,11 @@ def main(argv=None):
         prog="python -m skbio_plastic",
         description="Demo (no arguments) and benchmarks of skbio_plastic.",
     )
-    parser.add_argument("--output", default="receptive_fields.png",
-                        help="where the demo saves its picture")
+    parser.add_argument(
+        "--output",
+        default="receptive_fields.png",
+        help="where the demo saves its picture",
+    )
     commands = parser.add_subparsers(dest="command")
     bench_parser = commands.add_parser("bench", help="accuracy benchmarks")
     bench_commands = bench_parser.add_subparsers(dest="bench_command", required=True)
@@ -110,20 +118,40 @@ def main(argv=None):
     accuracy = bench_commands.add_parser(
         "accuracy", help="train and test one method on one dataset"
     )
-    accuracy.add_argument("--dataset", required=True,
-                          choices=["digits", "mnist", "fashion-mnist", "cifar10"])
+    accuracy.add_argument(
+        "--dataset",
+        required=True,
+        choices=["digits", "mnist", "fashion-mnist", "cifar10"],
+    )
     accuracy.add_argument("--method", required=True, choices=["sp", "l-rp", "rp"])
-    accuracy.add_argument("--protocol", default="test", choices=["test", "validation"],
-                          help="'validation' holds out the end of the training set")
+    accuracy.add_argument(
+        "--protocol",
+        default="test",
+        choices=["test", "validation"],
+        help="'validation' holds out the end of the training set",
+    )
     accuracy.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     accuracy.add_argument("--n-components", type=int, default=5000)
     accuracy.add_argument("--patch-size", type=int, default=10)
-    accuracy.add_argument("--weight-scale", type=float, default=None,
-                          help="std of the l-RP weights (default 1/sqrt(inputs per patch); "
-                               "the paper's is 10x smaller)")
-    accuracy.add_argument("--readout", default=None,
-                          help='LocalDeltaClassifier parameters as JSON, e.g. '
-                               '\'{"max_iter": 50, "learning_rate": 0.001}\'')
+    accuracy.add_argument(
+        "--weight-scale",
+        type=float,
+        default=None,
+        help="std of the l-RP weights (default 1/sqrt(inputs per patch); "
+        "the paper's is 10x smaller)",
+    )
+    accuracy.add_argument(
+        "--classifier",
+        default="delta",
+        choices=["delta", "sgd"],
+        help="readout: our LocalDeltaClassifier or SGDClassifier",
+    )
+    accuracy.add_argument(
+        "--readout",
+        default=None,
+        help="readout parameters as JSON, e.g. "
+        '\'{"max_iter": 50, "learning_rate": 0.001}\'',
+    )
     accuracy.add_argument("--data-home", default=None)
     accuracy.add_argument("--results-dir", default=str(Path("benchmarks", "results")))
 

@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from sklearn.linear_model import SGDClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
@@ -68,7 +69,10 @@ def load_split(dataset, protocol, data_home=None):
             )
             return X, y, X_eval, y_eval, (32, 32, 3)
         return X[:-5000], y[:-5000], X[-5000:], y[-5000:], (32, 32, 3)
-    loader = {"mnist": datasets.load_mnist, "fashion-mnist": datasets.load_fashion_mnist}
+    loader = {
+        "mnist": datasets.load_mnist,
+        "fashion-mnist": datasets.load_fashion_mnist,
+    }
     X, y = loader[dataset](subset="train", data_home=data_home, return_X_y=True)
     if protocol == "test":
         X_eval, y_eval = loader[dataset](
@@ -79,9 +83,20 @@ def load_split(dataset, protocol, data_home=None):
 
 
 def make_model(
-    method, image_shape, seed, n_components, patch_size, weight_scale, readout_params
+    method,
+    image_shape,
+    seed,
+    n_components,
+    patch_size,
+    weight_scale,
+    readout_params,
+    readout="delta",
 ):
-    """The Illing-style pipeline: centring, front end (unless SP), delta readout."""
+    """The Illing-style pipeline: centring, front end (unless SP), readout.
+
+    ``readout`` is ``"delta"`` (our :class:`LocalDeltaClassifier`) or
+    ``"sgd"`` (scikit-learn's ``SGDClassifier``), built with ``readout_params``.
+    """
     steps = [StandardScaler(with_std=False)]
     if method in ("l-rp", "rp"):
         steps.append(
@@ -93,7 +108,8 @@ def make_model(
                 random_state=seed,
             )
         )
-    steps.append(LocalDeltaClassifier(random_state=seed, **readout_params))
+    classifier = LocalDeltaClassifier if readout == "delta" else SGDClassifier
+    steps.append(classifier(random_state=seed, **readout_params))
     return make_pipeline(*steps)
 
 
@@ -149,6 +165,7 @@ def run_accuracy(
     n_components=5000,
     patch_size=10,
     weight_scale=None,
+    readout="delta",
     readout_params=None,
     data_home=None,
     output_dir=RESULTS_DIR,
@@ -170,6 +187,7 @@ def run_accuracy(
             patch_size,
             weight_scale,
             readout_params,
+            readout,
         )
         start = time.perf_counter()
         model.fit(X_train, y_train)
@@ -213,6 +231,7 @@ def run_accuracy(
             "n_components": n_components if method != "sp" else None,
             "patch_size": patch_size if method == "l-rp" else None,
             "weight_scale": weight_scale if method != "sp" else None,
+            "readout_estimator": type(model[-1]).__name__,
             "readout": model[-1].get_params(),
         },
         "accuracy_mean": float(accuracies.mean()),
@@ -226,13 +245,15 @@ def run_accuracy(
     output_dir = Path(output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
     stamp = datetime.datetime.now().strftime("%Y%m%dT%H%M%S")
-    path = output_dir / f"{dataset}_{method}_{protocol}_{stamp}.json"
+    suffix = "" if readout == "delta" else f"_{readout}"
+    path = output_dir / f"{dataset}_{method}{suffix}_{protocol}_{stamp}.json"
     path.write_text(json.dumps(record, indent=2, default=str) + "\n")
     if verbose:
         print(
             f"{dataset} {method} ({protocol}): "
-            f"{100 * record['accuracy_mean']:.2f} +/- {100 * record['accuracy_std']:.2f} %"
-            f" over seeds {list(seeds)}; saved {path}"
+            f"{100 * record['accuracy_mean']:.2f} +/- "
+            f"{100 * record['accuracy_std']:.2f} % over seeds {list(seeds)}; "
+            f"saved {path}"
         )
     return record
 
@@ -247,16 +268,19 @@ def render_table(results_dir=RESULTS_DIR):
         params = record["params"]
         readout = params["readout"]
         setting = ", ".join(
-            f"{k}={v}"
-            for k, v in (
-                ("H", params.get("n_components")),
-                ("p", params.get("patch_size")),
-                ("w", params.get("weight_scale")),
-                ("loss", readout.get("loss")),
-                ("lr", readout.get("learning_rate")),
-                ("epochs", readout.get("max_iter")),
-            )
-            if v is not None
+            [record["params"].get("readout_estimator", "LocalDeltaClassifier")]
+            + [
+                f"{k}={v}"
+                for k, v in (
+                    ("H", params.get("n_components")),
+                    ("p", params.get("patch_size")),
+                    ("w", params.get("weight_scale")),
+                    ("loss", readout.get("loss")),
+                    ("lr", readout.get("learning_rate")),
+                    ("epochs", readout.get("max_iter")),
+                )
+                if v is not None
+            ]
         )
         runs = record["runs"]
         rows.append(
@@ -284,7 +308,7 @@ def render_table(results_dir=RESULTS_DIR):
 def _numpy_delta_epoch(X, labels, W, b, learning_rate):
     """The delta rule as a plain numpy user writes it: one sample at a time, float64."""
     targets = np.eye(W.shape[0])
-    for x, label in zip(X, labels):
+    for x, label in zip(X, labels, strict=False):
         a = W @ x + b
         delta = (targets[label] - np.maximum(a, 0)) * (a > 0)
         W += learning_rate * np.outer(delta, x)
@@ -338,7 +362,9 @@ def run_speed(
     W = rng.normal(scale=0.001, size=(10, n_components)).astype(np.float32)
     b = np.zeros(10, np.float32)
     order = np.arange(n_samples)
-    delta_rule_epoch(H[:10], labels, order[:10], W, b, 1e-4, 1, SQUARED_RELU, 0.1, 6.0, None)
+    delta_rule_epoch(
+        H[:10], labels, order[:10], W, b, 1e-4, 1, SQUARED_RELU, 0.1, 6.0, None
+    )
     delta_seconds = _best_time(
         lambda: delta_rule_epoch(
             H, labels, order, W, b, 1e-4, 1, SQUARED_RELU, 0.1, 6.0, None
@@ -352,8 +378,11 @@ def run_speed(
     ) * (n_samples / n_numpy_samples)
     record = {
         "kind": "speed",
-        "shape": {"n_samples": n_samples, "n_features": n_features,
-                  "n_components": n_components},
+        "shape": {
+            "n_samples": n_samples,
+            "n_features": n_features,
+            "n_components": n_components,
+        },
         "gemm_float32_gflops": peak,
         "transform": {
             "seconds": transform_seconds,
@@ -385,8 +414,8 @@ def run_speed(
             f"{t['seconds']:.2f} s ({100 * t['fraction_of_gemm_peak']:.0f} % of peak), "
             f"numpy float64 {t['numpy_float64_seconds']:.2f} s "
             f"({t['speedup_vs_numpy']:.1f}x)\n"
-            f"delta rule, one online epoch: {d['seconds']:.2f} s, numpy per sample "
-            f"{d['numpy_float64_per_sample_seconds']:.1f} s ({d['speedup_vs_numpy']:.0f}x)"
-            f"\nsaved {path}"
+            f"delta rule, one online epoch: {d['seconds']:.2f} s, numpy per "
+            f"sample {d['numpy_float64_per_sample_seconds']:.1f} s "
+            f"({d['speedup_vs_numpy']:.0f}x)\nsaved {path}"
         )
     return record

@@ -198,7 +198,7 @@ class LocalDeltaClassifier(ClassifierMixin, BaseEstimator):
                 X,
                 labels,
                 test_size=self.validation_fraction,
-                stratify=labels if len(self.classes_) <= X.shape[0] * self.validation_fraction else None,
+                stratify=labels if self._can_stratify(labels) else None,
                 random_state=self._random_state,
             )
         self.loss_curve_ = []
@@ -229,7 +229,7 @@ class LocalDeltaClassifier(ClassifierMixin, BaseEstimator):
                 warnings.warn(
                     f"LocalDeltaClassifier stopped after max_iter={self.max_iter} "
                     "epochs without converging; increase max_iter.",
-                    ConvergenceWarning,
+                    ConvergenceWarning, stacklevel=2,
                 )
         if best_weights is not None:
             self.coef_, self.intercept_ = best_weights
@@ -269,6 +269,12 @@ class LocalDeltaClassifier(ClassifierMixin, BaseEstimator):
             self._report(self.n_iter_ - 1)
         return self
 
+    def _can_stratify(self, labels):
+        """A stratified hold-out needs 2 samples per class and room for each class."""
+        counts = np.bincount(labels)
+        n_held_out = int(np.ceil(self.validation_fraction * labels.size))
+        return counts.min() >= 2 and len(counts) <= n_held_out
+
     def _validate_training_data(self, X, y, reset):
         X, y = validate_data(
             self, X, y, reset=reset, dtype=[np.float32, np.float64], order="C"
@@ -277,7 +283,7 @@ class LocalDeltaClassifier(ClassifierMixin, BaseEstimator):
         return X, y
 
     def _initialize(self, X):
-        """Illing et al.'s initialisation: ``N(0, 1 / (100 n_in))``, biases ``U[0, 0.1]``."""
+        """Weights ``N(0, 1 / (100 n_in))``, biases ``U[0, 0.1]`` (Illing et al.)."""
         rng = self._random_state
         n_outputs, n_features = len(self.classes_), X.shape[1]
         scale = np.sqrt(1.0 / (100.0 * n_features))

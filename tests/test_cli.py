@@ -17,11 +17,27 @@ def test_demo_prints_both_accuracies_and_saves_picture(tmp_path, capsys):
 
 
 def test_bench_accuracy_writes_a_complete_record(tmp_path, capsys):
-    main([
-        "bench", "accuracy", "--dataset", "digits", "--method", "l-rp",
-        "--n-components", "200", "--patch-size", "4", "--seeds", "0", "1",
-        "--readout", '{"max_iter": 5}', "--results-dir", str(tmp_path),
-    ])
+    main(
+        [
+            "bench",
+            "accuracy",
+            "--dataset",
+            "digits",
+            "--method",
+            "l-rp",
+            "--n-components",
+            "200",
+            "--patch-size",
+            "4",
+            "--seeds",
+            "0",
+            "1",
+            "--readout",
+            '{"max_iter": 5}',
+            "--results-dir",
+            str(tmp_path),
+        ]
+    )
     (path,) = tmp_path.glob("digits_l-rp_test_*.json")
     record = json.loads(path.read_text())
     assert record["method"] == "l-rp" and record["dataset"] == "digits"
@@ -31,8 +47,16 @@ def test_bench_accuracy_writes_a_complete_record(tmp_path, capsys):
     assert record["runs"][0]["transform_fraction_of_gemm_peak"] > 0
     assert {"numpy", "scikit-learn", "numba"} <= set(record["versions"])
 
-    main(["bench", "table", "--results-dir", str(tmp_path),
-          "--output", str(tmp_path / "results.md")])
+    main(
+        [
+            "bench",
+            "table",
+            "--results-dir",
+            str(tmp_path),
+            "--output",
+            str(tmp_path / "results.md"),
+        ]
+    )
     table = capsys.readouterr().out
     assert "| digits | l-rp | test |" in table
     assert path.name in (tmp_path / "results.md").read_text()
@@ -48,8 +72,12 @@ def test_validation_protocol_never_touches_the_test_images():
 
 def test_speed_record_compares_with_numpy(tmp_path):
     record = bench.run_speed(
-        n_samples=200, n_components=50, n_numpy_samples=50, repeats=1,
-        output_dir=tmp_path, verbose=False,
+        n_samples=200,
+        n_components=50,
+        n_numpy_samples=50,
+        repeats=1,
+        output_dir=tmp_path,
+        verbose=False,
     )
     assert record["transform"]["speedup_vs_numpy"] > 0
     assert record["delta_rule_epoch"]["numpy_extrapolated_from_samples"] == 50

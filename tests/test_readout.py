@@ -37,7 +37,8 @@ def reference_epoch(X, labels, order, W, b, lr, batch_size, loss):
     for start in range(0, len(order), batch_size):
         idx = order[start : start + batch_size]
         deltas = [reference_error(W @ X[i] + b, labels[i], loss) for i in idx]
-        W += lr * np.mean([np.outer(d, X[i]) for d, i in zip(deltas, idx)], axis=0)
+        outer = [np.outer(d, X[i]) for d, i in zip(deltas, idx, strict=True)]
+        W += lr * np.mean(outer, axis=0)
         b += lr * np.mean(deltas, axis=0)
     return W, b
 
@@ -58,7 +59,9 @@ def test_kernel_equals_reference_rule(loss, batch_size):
     labels = rng.randint(0, 4, 10)
     order = rng.permutation(10)
     W, b = rng.randn(4, 7) * 0.3, rng.rand(4) * 0.1
-    expected_W, expected_b = reference_epoch(X, labels, order, W, b, 0.05, batch_size, loss)
+    expected_W, expected_b = reference_epoch(
+        X, labels, order, W, b, 0.05, batch_size, loss
+    )
     delta_rule.delta_rule_epoch(
         X, labels, order, W, b, 0.05, batch_size, LOSS_CODES[loss], 0.1, 6.0, None
     )
@@ -70,14 +73,25 @@ def test_adam_step_equals_reference():
     rng = np.random.RandomState(1)
     X, labels = rng.randn(6, 5), rng.randint(0, 3, 6)
     W, b = rng.randn(3, 5) * 0.1, np.zeros(3)
-    state = (np.zeros_like(W), np.zeros_like(W), np.zeros(3), np.zeros(3),
-             np.zeros(1, np.int64), 0.9, 0.999, 1e-8)
+    state = (
+        np.zeros_like(W),
+        np.zeros_like(W),
+        np.zeros(3),
+        np.zeros(3),
+        np.zeros(1, np.int64),
+        0.9,
+        0.999,
+        1e-8,
+    )
     W0 = W.copy()
     delta_rule.delta_rule_epoch(
         X, labels, np.arange(6), W, b, 0.01, 6, delta_rule.SOFTMAX, 0.1, 6.0, state
     )
     grad = np.mean(
-        [np.outer(reference_error(W0 @ x, y, "softmax"), x) for x, y in zip(X, labels)],
+        [
+            np.outer(reference_error(W0 @ x, y, "softmax"), x)
+            for x, y in zip(X, labels, strict=True)
+        ],
         axis=0,
     )
     m, v = 0.1 * grad, 0.001 * grad**2  # first step of Adam's moments
@@ -100,8 +114,12 @@ def digits():
         {},
         {"output_activation": "linear"},
         {"loss": "softmax"},
-        {"loss": "power_tanh", "solver": "adam", "batch_size": 20,
-         "learning_rate": 0.01},
+        {
+            "loss": "power_tanh",
+            "solver": "adam",
+            "batch_size": 20,
+            "learning_rate": 0.01,
+        },
         {"batch_size": 10, "learning_rate": 0.05},
     ],
 )
