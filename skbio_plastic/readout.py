@@ -55,6 +55,14 @@ class LocalDeltaClassifier(ClassifierMixin, BaseEstimator):
         that is stable for any feature scale. Centre the inputs (as
         ``StandardScaler(with_std=False)`` does) for fast learning, above all
         with ReLU outputs.
+    learning_rate_decay : float, default=0.0
+        Epoch ``e`` (counted from 0, across ``partial_fit`` calls) steps with
+        ``learning_rate / (1 + learning_rate_decay * e)``.
+    solver : {"sgd", "adam"}, default="sgd"
+        ``"sgd"`` adds ``learning_rate * delta * x``; ``"adam"`` rescales each
+        synapse's averaged update by its own running moments (Kingma & Ba),
+        as Krotov & Hopfield train their readout. Adam needs ``batch_size``
+        of tens to hundreds and a ``learning_rate`` near 1e-3.
     max_iter : int, default=50
         Maximum number of passes (epochs) over the training data.
     batch_size : int, default=1
@@ -123,6 +131,7 @@ class LocalDeltaClassifier(ClassifierMixin, BaseEstimator):
             Interval(numbers.Real, 0, None, closed="neither"),
             StrOptions({"auto"}),
         ],
+        "learning_rate_decay": [Interval(numbers.Real, 0, None, closed="left")],
         "solver": [StrOptions({"sgd", "adam"})],
         "max_iter": [Interval(numbers.Integral, 1, None, closed="left")],
         "batch_size": [Interval(numbers.Integral, 1, None, closed="left")],
@@ -143,6 +152,7 @@ class LocalDeltaClassifier(ClassifierMixin, BaseEstimator):
         *,
         output_activation="relu",
         learning_rate="auto",
+        learning_rate_decay=0.0,
         solver="sgd",
         max_iter=50,
         batch_size=1,
@@ -159,6 +169,7 @@ class LocalDeltaClassifier(ClassifierMixin, BaseEstimator):
         self.loss = loss
         self.output_activation = output_activation
         self.learning_rate = learning_rate
+        self.learning_rate_decay = learning_rate_decay
         self.solver = solver
         self.max_iter = max_iter
         self.batch_size = batch_size
@@ -204,7 +215,8 @@ class LocalDeltaClassifier(ClassifierMixin, BaseEstimator):
         self.loss_curve_ = []
         self.validation_scores_ = [] if self.early_stopping else None
         best, stalled, best_weights = -np.inf, 0, None
-        for epoch in range(self.max_iter):
+        self.n_iter_ = 0
+        for _ in range(self.max_iter):
             self._run_epoch(X, labels)
             if self.early_stopping:
                 score = np.mean(self._raw_predict(X_val) == labels_val)
@@ -213,7 +225,7 @@ class LocalDeltaClassifier(ClassifierMixin, BaseEstimator):
             else:
                 monitored = -self.loss_curve_[-1]
             if self.verbose:
-                self._report(epoch)
+                self._report()
             if self.tol is not None and monitored <= best + self.tol:
                 stalled += 1
             else:
@@ -229,11 +241,11 @@ class LocalDeltaClassifier(ClassifierMixin, BaseEstimator):
                 warnings.warn(
                     f"LocalDeltaClassifier stopped after max_iter={self.max_iter} "
                     "epochs without converging; increase max_iter.",
-                    ConvergenceWarning, stacklevel=2,
+                    ConvergenceWarning,
+                    stacklevel=2,
                 )
         if best_weights is not None:
             self.coef_, self.intercept_ = best_weights
-        self.n_iter_ = epoch + 1
         return self
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -264,9 +276,8 @@ class LocalDeltaClassifier(ClassifierMixin, BaseEstimator):
             self._initialize(X)
             self.loss_curve_, self.validation_scores_, self.n_iter_ = [], None, 0
         self._run_epoch(X, np.searchsorted(self.classes_, y))
-        self.n_iter_ += 1
         if self.verbose:
-            self._report(self.n_iter_ - 1)
+            self._report()
         return self
 
     def _can_stratify(self, labels):
@@ -322,7 +333,7 @@ class LocalDeltaClassifier(ClassifierMixin, BaseEstimator):
             order,
             self.coef_,
             self.intercept_,
-            self.learning_rate_,
+            self.learning_rate_ / (1.0 + self.learning_rate_decay * self.n_iter_),
             self.batch_size,
             _LOSS_CODES[self.loss, self.output_activation],
             float(self.beta),
@@ -336,10 +347,11 @@ class LocalDeltaClassifier(ClassifierMixin, BaseEstimator):
                 f"learning_rate (currently {self.learning_rate_:.3g}) or rescale X."
             )
         self.loss_curve_.append(float(loss))
+        self.n_iter_ += 1
 
-    def _report(self, epoch):
+    def _report(self):
         line = (
-            f"-- Epoch {epoch + 1}: loss {self.loss_curve_[-1]:.5f}, "
+            f"-- Epoch {self.n_iter_}: loss {self.loss_curve_[-1]:.5f}, "
             f"{self._epoch_seconds:.2f} s"
         )
         if self.validation_scores_:

@@ -272,3 +272,20 @@ def test_pipeline_grid_search_and_persistence(digits, tmp_path):
         restored.predict(X[600:]), search.best_estimator_.predict(X[600:])
     )
     assert pickle.loads(pickle.dumps(restored)).score(X[600:], y[600:]) > 0.8
+
+
+def test_learning_rate_decays_per_epoch(digits):
+    X, y = digits
+    decayed = LocalDeltaClassifier(
+        learning_rate=0.01,
+        learning_rate_decay=1.0,
+        shuffle=False,
+        max_iter=2,
+        tol=None,
+        random_state=0,
+    ).fit(X, y)
+    stepwise = LocalDeltaClassifier(learning_rate=0.01, shuffle=False, random_state=0)
+    stepwise.partial_fit(X, y, classes=np.arange(10))
+    stepwise.learning_rate_ = 0.01 / 2  # what epoch 1 uses with decay 1
+    stepwise.partial_fit(X, y)
+    np.testing.assert_allclose(decayed.coef_, stepwise.coef_, rtol=1e-6)
