@@ -89,6 +89,7 @@ fig = plot_receptive_fields(
     lrp, n_fields=64, title=f"l-RP on {dataset}: 64 of {n_components} hidden units"
 )
 fig.savefig("receptive_fields_lrp.png", dpi=100)
+# sphinx_gallery_thumbnail_number = 2
 
 # %%
 # With ``crop=True`` each field is cut to its patch, which shows the weights

@@ -292,12 +292,13 @@ def plot_learning_curve(estimator, ax=None):
             "(with fit, not only partial_fit from a warm start)."
         )
     if ax is None:
-        fig, ax = plt.subplots(figsize=(5, 3.5))
+        fig, ax = plt.subplots(figsize=(5, 3.5), layout="constrained")
     else:
         fig = ax.figure
     epochs = np.arange(1, len(loss) + 1)
     lines = ax.plot(epochs, loss, "o-", color="C0", label="training loss")
     ax.set_xlabel("epoch")
+    ax.xaxis.get_major_locator().set_params(integer=True)
     ax.set_ylabel("training loss")
     scores = getattr(estimator, "validation_scores_", None)
     if scores is not None and len(scores):

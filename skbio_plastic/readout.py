@@ -107,7 +107,7 @@ class LocalDeltaClassifier(ClassifierMixin, BaseEstimator):
         The step size used (resolves ``"auto"``).
     n_features_in_ : int
         Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of features seen during fit, when ``X`` has string column names.
 
     See Also
@@ -117,10 +117,13 @@ class LocalDeltaClassifier(ClassifierMixin, BaseEstimator):
     Examples
     --------
     >>> from sklearn.datasets import load_digits
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.preprocessing import StandardScaler
     >>> from skbio_plastic import LocalDeltaClassifier
     >>> X, y = load_digits(return_X_y=True)
-    >>> clf = LocalDeltaClassifier(random_state=0).fit(X[:1500] / 16, y[:1500])
-    >>> round(clf.score(X[1500:] / 16, y[1500:]), 2) > 0.85
+    >>> clf = make_pipeline(StandardScaler(with_std=False),
+    ...                     LocalDeltaClassifier(random_state=0))
+    >>> clf.fit(X[:1500] / 16, y[:1500]).score(X[1500:] / 16, y[1500:]) > 0.85
     True
     """
 
