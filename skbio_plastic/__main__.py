@@ -83,9 +83,8 @@ def _bench(args):
             )
         return
     if args.bench_command == "speed":
-        bench.run_speed(output_dir=args.results_dir)
+        bench.run_speed(args.kernels, output_dir=args.results_dir)
         return
-    readout = json.loads(args.readout) if args.readout else {}
     bench.run_accuracy(
         args.dataset,
         args.method,
@@ -93,15 +92,27 @@ def _bench(args):
         protocol=args.protocol,
         n_components=args.n_components,
         patch_size=args.patch_size,
-        weight_scale=args.weight_scale,
+        front_params=args.front_end,
         readout=args.classifier,
-        readout_params=readout,
+        readout_params=args.readout,
         data_home=args.data_home,
         output_dir=args.results_dir,
     )
 
 
+def _json_object(text):
+    """argparse type: a JSON object of estimator parameters."""
+    value = json.loads(text)
+    if not isinstance(value, dict):
+        raise argparse.ArgumentTypeError(f"expected a JSON object, got {text!r}")
+    return value
+
+
 def main(argv=None):
+    from .bench import RESULTS_DIR
+    from .bench.accuracy import DATASETS, METHODS
+    from .bench.speed import KERNELS
+
     parser = argparse.ArgumentParser(
         prog="python -m skbio_plastic",
         description="Demo (no arguments) and benchmarks of skbio_plastic.",
@@ -112,18 +123,14 @@ def main(argv=None):
         help="where the demo saves its picture",
     )
     commands = parser.add_subparsers(dest="command")
-    bench_parser = commands.add_parser("bench", help="accuracy benchmarks")
+    bench_parser = commands.add_parser("bench", help="accuracy and speed benchmarks")
     bench_commands = bench_parser.add_subparsers(dest="bench_command", required=True)
 
     accuracy = bench_commands.add_parser(
         "accuracy", help="train and test one method on one dataset"
     )
-    accuracy.add_argument(
-        "--dataset",
-        required=True,
-        choices=["digits", "mnist", "fashion-mnist", "cifar10"],
-    )
-    accuracy.add_argument("--method", required=True, choices=["sp", "l-rp", "rp"])
+    accuracy.add_argument("--dataset", required=True, choices=DATASETS)
+    accuracy.add_argument("--method", required=True, choices=list(METHODS))
     accuracy.add_argument(
         "--protocol",
         default="test",
@@ -132,13 +139,14 @@ def main(argv=None):
     )
     accuracy.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     accuracy.add_argument("--n-components", type=int, default=5000)
-    accuracy.add_argument("--patch-size", type=int, default=10)
     accuracy.add_argument(
-        "--weight-scale",
-        type=float,
+        "--patch-size", type=int, default=10, help="for localized methods"
+    )
+    accuracy.add_argument(
+        "--front-end",
+        type=_json_object,
         default=None,
-        help="std of the l-RP weights (default 1/sqrt(inputs per patch); "
-        "the paper's is 10x smaller)",
+        help="front-end parameters as JSON, e.g. '{\"weight_scale\": 0.01}'",
     )
     accuracy.add_argument(
         "--classifier",
@@ -148,20 +156,21 @@ def main(argv=None):
     )
     accuracy.add_argument(
         "--readout",
+        type=_json_object,
         default=None,
-        help="readout parameters as JSON, e.g. "
-        '\'{"max_iter": 50, "learning_rate": 0.001}\'',
+        help="readout parameters as JSON, e.g. '{\"max_iter\": 50}'",
     )
     accuracy.add_argument("--data-home", default=None)
-    accuracy.add_argument("--results-dir", default=str(Path("benchmarks", "results")))
+    accuracy.add_argument("--results-dir", default=str(RESULTS_DIR))
 
     speed = bench_commands.add_parser(
         "speed", help="time the kernels against plain numpy in one run"
     )
-    speed.add_argument("--results-dir", default=str(Path("benchmarks", "results")))
+    speed.add_argument("--kernels", nargs="+", choices=KERNELS, default=list(KERNELS))
+    speed.add_argument("--results-dir", default=str(RESULTS_DIR))
 
     table = bench_commands.add_parser("table", help="markdown table of all records")
-    table.add_argument("--results-dir", default=str(Path("benchmarks", "results")))
+    table.add_argument("--results-dir", default=str(RESULTS_DIR))
     table.add_argument("--output", default=None, help="also write the table here")
 
     args = parser.parse_args(argv)

@@ -72,13 +72,31 @@ def test_validation_protocol_never_touches_the_test_images():
 
 def test_speed_record_compares_with_numpy(tmp_path):
     record = bench.run_speed(
-        n_samples=200,
-        n_components=50,
-        n_numpy_samples=50,
+        n_samples=1000,
+        numpy_samples=200,
         repeats=1,
         output_dir=tmp_path,
         verbose=False,
     )
-    assert record["transform"]["speedup_vs_numpy"] > 0
-    assert record["delta_rule_epoch"]["numpy_extrapolated_from_samples"] == 50
+    assert record["lrp_transform"]["speedup_vs_numpy"] > 0
+    assert record["delta_rule_epoch"]["numpy_extrapolated_from_samples"] == 200
+    krotov = record["krotov_epoch"]
+    assert {"batch_100", "batch_1000"} <= set(krotov)
+    assert krotov["batch_100"]["ours_over_gemm"] > 0
     assert len(list(tmp_path.glob("speed_*.json"))) == 1
+
+
+def test_bench_krotov_pipeline_uses_raw_pixels():
+    model = bench.make_model(
+        "krotov",
+        (8, 8),
+        0,
+        n_components=20,
+        front_params={"n_epochs": 1},
+        readout_params={"loss": "power_tanh"},
+    )
+    assert [name for name, _ in model.steps] == [
+        "krotovhebbiantransformer",
+        "localdeltaclassifier",
+    ]
+    assert model[0].n_components == 20 and model[-1].loss == "power_tanh"

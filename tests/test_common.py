@@ -2,7 +2,11 @@
 
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from skbio_plastic import LocalDeltaClassifier, LocalizedRandomProjection
+from skbio_plastic import (
+    KrotovHebbianTransformer,
+    LocalDeltaClassifier,
+    LocalizedRandomProjection,
+)
 
 # The checks feed generic tabular data (2 to 20 features, not images): the
 # localized front ends therefore run non-localized there (patch_size=None),
@@ -13,6 +17,7 @@ ESTIMATORS = [
     LocalizedRandomProjection(
         n_components=20, patch_size=None, dtype="float64", random_state=0
     ),
+    KrotovHebbianTransformer(n_components=10, k=2, n_epochs=2, random_state=0),
     LocalDeltaClassifier(random_state=0),
     LocalDeltaClassifier(loss="softmax", batch_size=4, random_state=0),
     LocalDeltaClassifier(loss="power_tanh", random_state=0),

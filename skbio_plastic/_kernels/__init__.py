@@ -1,1 +1,1 @@
-"""numba kernels: plain arrays and scalars in, no estimator objects, no numpy-only code."""
+"""numba kernels: plain arrays and scalars in, no estimator objects."""

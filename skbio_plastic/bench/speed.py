@@ -1,0 +1,252 @@
+"""Speed benchmarks: ``python -m skbio_plastic bench speed``.
+
+Each kernel is timed beside a plain numpy implementation of the same algorithm,
+as a straightforward user would write it (float64, one sample or one minibatch
+at a time), in the same process, and against the machine's float32 GEMM peak.
+Every time is the best of ``repeats`` runs; slow numpy references run on a
+subset and are extrapolated per sample (the record says on how many).
+"""
+
+from functools import partial
+
+import numpy as np
+
+from .._kernels.delta_rule import SQUARED_RELU, delta_rule_epoch
+from ..hebbian import _row_p_norms, _run_epoch, _Scratch, _signed_power
+from ..random_features import LocalizedRandomProjection
+from ._common import RESULTS_DIR, best_time, gemm_gflops, save_record
+
+KERNELS = ("lrp", "delta", "krotov")
+
+
+def numpy_delta_epoch(X, labels, W, b, learning_rate):
+    """The delta rule (ReLU outputs) in plain numpy, one sample at a time."""
+    targets = np.eye(W.shape[0])
+    for x, label in zip(X, labels, strict=True):
+        a = W @ x + b
+        delta = (targets[label] - np.maximum(a, 0)) * (a > 0)
+        W += learning_rate * np.outer(delta, x)
+        b += learning_rate * delta
+
+
+def numpy_krotov_epoch(W, X, order, batch_size, eps, p, k, delta):
+    """Krotov's ranking rule in plain numpy: dense ``g``, ``argsort``, float64."""
+    n_units = W.shape[0]
+    for start in range(0, len(order), batch_size):
+        inputs = X[order[start : start + batch_size]].T  # (D, B)
+        columns = np.arange(inputs.shape[1])
+        currents = (np.sign(W) * np.abs(W) ** (p - 1)) @ inputs  # (H, B)
+        ranking = np.argsort(currents, axis=0)
+        g = np.zeros_like(currents)
+        g[ranking[n_units - 1], columns] = 1.0
+        g[ranking[n_units - k], columns] = -delta
+        dW = g @ inputs.T - np.sum(g * currents, axis=1)[:, np.newaxis] * W
+        W += eps * dW / max(np.abs(dW).max(), 1e-30)
+    return W
+
+
+def torch_krotov_epoch(W, X, order, batch_size, eps, p, k, delta):  # pragma: no cover
+    """The same loop in torch on the CPU (float32), as users write it today."""
+    import torch
+
+    W, X, order = torch.from_numpy(W), torch.from_numpy(X), torch.from_numpy(order)
+    for start in range(0, len(order), batch_size):
+        inputs = X[order[start : start + batch_size]].T
+        columns = torch.arange(inputs.shape[1])
+        currents = (torch.sign(W) * W.abs() ** (p - 1)) @ inputs
+        top = torch.topk(currents, k, dim=0).indices
+        g = torch.zeros_like(currents)
+        g[top[0], columns] = 1.0
+        g[top[k - 1], columns] = -delta
+        dW = g @ inputs.T - (g * currents).sum(1, keepdim=True) * W
+        W += eps * dW / max(dW.abs().max().item(), 1e-30)
+    return W.numpy()
+
+
+def _images(n_samples, n_features, rng):
+    """Random pixels in [0, 1): the timings do not depend on the values."""
+    return rng.random((n_samples, n_features), dtype=np.float32)
+
+
+def time_lrp_transform(n_samples, n_features, n_components, peak, repeats, rng):
+    """l-RP transform (batched float32 GEMM + ReLU) against numpy float64."""
+    X = _images(n_samples, n_features, rng) - 0.13
+    lrp = LocalizedRandomProjection(n_components, random_state=0).fit(X[:10])
+    seconds = best_time(lambda: lrp.transform(X), repeats)
+    W, b, X64 = (a.astype(np.float64) for a in (lrp.components_, lrp.intercept_, X))
+    numpy_seconds = best_time(lambda: np.maximum(X64 @ W.T + b, 0), 1)
+    gflops = 2.0 * n_samples * n_features * n_components / seconds / 1e9
+    return {
+        "shape": [n_samples, n_features, n_components],
+        "seconds": seconds,
+        "gflops": gflops,
+        "fraction_of_gemm_peak": gflops / peak,
+        "numpy_float64_seconds": numpy_seconds,
+        "speedup_vs_numpy": numpy_seconds / seconds,
+    }
+
+
+def time_delta_epoch(n_samples, n_components, numpy_samples, repeats, rng):
+    """One online epoch of the delta rule against numpy, one sample at a time."""
+    H = _images(n_samples, n_components, rng) * 0.1
+    labels = rng.integers(0, 10, n_samples)
+    W = rng.normal(scale=1e-3, size=(10, n_components)).astype(np.float32)
+    b = np.zeros(10, np.float32)
+    order = np.arange(n_samples)
+    run = partial(delta_rule_epoch, H, labels, order, W, b, 1e-4, 1, SQUARED_RELU,
+                  0.1, 6.0, None)  # fmt: skip
+    delta_rule_epoch(H[:10], labels, order[:10], W, b, 1e-4, 1, SQUARED_RELU,
+                     0.1, 6.0, None)  # fmt: skip
+    seconds = best_time(run, repeats)
+    m = min(numpy_samples, n_samples)
+    H64, W64, b64 = H[:m].astype(np.float64), W.astype(np.float64), b.astype(float)
+    numpy_seconds = best_time(
+        lambda: numpy_delta_epoch(H64, labels[:m], W64, b64, 1e-4), 1
+    ) * (n_samples / m)
+    return {
+        "shape": [n_samples, n_components, 10],
+        "seconds": seconds,
+        "numpy_float64_seconds": numpy_seconds,
+        "numpy_extrapolated_from_samples": m,
+        "speedup_vs_numpy": numpy_seconds / seconds,
+    }
+
+
+def _copy_and_run(epoch, W, *args):
+    """Run ``epoch`` from a copy of ``W``: every repeat starts from the same weights."""
+    return epoch(W.copy(), *args)
+
+
+def _gemm_epoch(Wp, X, batch_size):
+    """The currents of every full minibatch of ``X``: the one unavoidable GEMM."""
+    currents = np.empty((Wp.shape[0], batch_size), dtype=Wp.dtype)
+    for start in range(0, X.shape[0] - batch_size + 1, batch_size):
+        np.dot(Wp, X[start : start + batch_size].T, out=currents)
+
+
+def time_krotov_epoch(
+    n_samples, n_features, n_components, batch_sizes, numpy_samples, peak, repeats,
+    rng, p=3.0, k=7, delta=0.4, learning_rate=0.02,
+):  # fmt: skip
+    """One epoch of Krotov's rule: ours, the GEMM alone, numpy and torch."""
+    X = _images(n_samples, n_features, rng)
+    X64 = X.astype(np.float64)
+    W0 = rng.standard_normal((n_components, n_features)).astype(np.float32)
+    step = dict(k=k, delta=delta, p=p, mask=np.empty((0, 0), np.float32),
+                solver="ranking", w_inh=0.8, h_star=-0.5)  # fmt: skip
+    flops = 2.0 * n_components * n_features * n_samples
+    m = min(numpy_samples, n_samples)
+    result = {"shape": [n_samples, n_features, n_components], "p": p, "k": k,
+              "delta": delta, "numpy_extrapolated_from_samples": m}  # fmt: skip
+    for size in batch_sizes:
+        W = W0.copy()
+        Wp = _signed_power(W, p)
+        scratch = _Scratch(n_components, n_features, size, np.float32, "ranking")
+        order = rng.permutation(n_samples)
+        ours = partial(_run_epoch, W, Wp, X, order, size, learning_rate,
+                       scratch=scratch, **step)  # fmt: skip
+        _run_epoch(W, Wp, X, order[: 3 * size], size, learning_rate,
+                   scratch=scratch, **step)  # fmt: skip
+        seconds = best_time(ours, repeats)
+        gemm_seconds = best_time(partial(_gemm_epoch, Wp, X, size), repeats)
+        gemm_seconds *= n_samples / (n_samples // size * size)
+        args = (order[:m], size, learning_rate, p, k, delta)
+        numpy_seconds = best_time(
+            partial(_copy_and_run, numpy_krotov_epoch, W0.astype(np.float64), X64,
+                    *args), 1
+        ) * (n_samples / m)  # fmt: skip
+        entry = {
+            "seconds": seconds,
+            "gemm_only_seconds": gemm_seconds,
+            "numpy_float64_seconds": numpy_seconds,
+            "speedup_vs_numpy": numpy_seconds / seconds,
+            "ours_over_gemm": seconds / gemm_seconds,
+            "fraction_of_gemm_peak": flops / seconds / 1e9 / peak,
+            "gemm_only_fraction_of_gemm_peak": flops / gemm_seconds / 1e9 / peak,
+            "median_row_p_norm_after": float(np.median(_row_p_norms(W, Wp, p))),
+        }
+        try:
+            import torch  # noqa: F401
+        except ImportError:
+            entry["torch"] = "not installed: skipped"
+        else:  # pragma: no cover - torch is never a dependency
+            torch_seconds = best_time(
+                partial(_copy_and_run, torch_krotov_epoch, W0, X,
+                        order[:m].astype(np.int64), *args[1:]), 1
+            ) * (n_samples / m)  # fmt: skip
+            entry["torch_cpu_float32_seconds"] = torch_seconds
+            entry["speedup_vs_torch"] = torch_seconds / seconds
+        result[f"batch_{size}"] = entry
+    return result
+
+
+def run_speed(
+    kernels=KERNELS,
+    *,
+    n_samples=60000,
+    repeats=3,
+    numpy_samples=3000,
+    output_dir=RESULTS_DIR,
+    verbose=True,
+    random_state=0,
+):
+    """Time the chosen kernels on MNIST-sized data; save one JSON record.
+
+    Parameters
+    ----------
+    kernels : sequence of {"lrp", "delta", "krotov"}
+        ``"lrp"``: l-RP transform of 784 pixels to 5000 units; ``"delta"``: one
+        online epoch of the delta rule on 5000 features; ``"krotov"``: one
+        epoch of Krotov's rule with 2000 units, minibatches of 100 and 1000.
+    n_samples : int, default=60000
+    repeats : int, default=3
+    numpy_samples : int, default=3000
+        Samples the slow numpy references run on (extrapolated per sample).
+    output_dir : str or Path, default="benchmarks/results"
+    verbose : bool, default=True
+    random_state : int, default=0
+
+    Returns
+    -------
+    record : dict
+    """
+    rng = np.random.default_rng(random_state)
+    peak = gemm_gflops()
+    record = {"kind": "speed", "gemm_float32_gflops": peak, "repeats": repeats}
+    if "lrp" in kernels:
+        record["lrp_transform"] = time_lrp_transform(
+            n_samples, 784, 5000, peak, repeats, rng
+        )
+    if "delta" in kernels:
+        record["delta_rule_epoch"] = time_delta_epoch(
+            n_samples, 5000, numpy_samples, repeats, rng
+        )
+    if "krotov" in kernels:
+        record["krotov_epoch"] = time_krotov_epoch(
+            n_samples, 784, 2000, (100, 1000), numpy_samples, peak, repeats, rng
+        )
+    record, path = save_record(record, output_dir, "speed_" + "_".join(kernels))
+    if verbose:
+        print(f"float32 GEMM peak: {peak:.0f} GFLOP/s")
+        for name in ("lrp_transform", "delta_rule_epoch"):
+            if name in record:
+                r = record[name]
+                line = (
+                    f"{name}: {r['seconds']:.3f} s, numpy float64 "
+                    f"{r['numpy_float64_seconds']:.2f} s "
+                    f"({r['speedup_vs_numpy']:.1f}x)"
+                )
+                if "fraction_of_gemm_peak" in r:
+                    line += f", {100 * r['fraction_of_gemm_peak']:.0f} % of peak"
+                print(line)
+        for key, r in record.get("krotov_epoch", {}).items():
+            if key.startswith("batch_"):
+                print(
+                    f"krotov epoch, {key}: {r['seconds']:.3f} s, GEMM alone "
+                    f"{r['gemm_only_seconds']:.3f} s, numpy "
+                    f"{r['numpy_float64_seconds']:.2f} s "
+                    f"({r['speedup_vs_numpy']:.1f}x), "
+                    f"{100 * r['fraction_of_gemm_peak']:.0f} % of peak"
+                )
+        print(f"saved {path}")
+    return record
