@@ -1,5 +1,7 @@
 """skbio_plastic: scikit-learn compatible local learning rules for shallow networks."""
 
+from .decomposition import LocalizedICA, LocalizedPCA
+from .gabor import RandomGabor
 from .hebbian import KrotovHebbianTransformer
 from .random_features import LocalizedRandomProjection
 from .readout import LocalDeltaClassifier
@@ -9,6 +11,9 @@ __version__ = "0.1.0.dev0"
 __all__ = [
     "KrotovHebbianTransformer",
     "LocalDeltaClassifier",
+    "LocalizedICA",
+    "LocalizedPCA",
     "LocalizedRandomProjection",
+    "RandomGabor",
     "__version__",
 ]

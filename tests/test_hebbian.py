@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 from sklearn.datasets import load_digits
 from sklearn.pipeline import make_pipeline
-from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skbio_plastic._kernels.krotov import rank_top_and_kth, steady_state_dynamics
 from skbio_plastic.hebbian import KrotovHebbianTransformer
@@ -429,24 +428,3 @@ def test_verbose_prints_epochs(digits, capsys):
     )
     out = capsys.readouterr().out
     assert "epoch 2/2" in out and "median row p-norm" in out
-
-
-@parametrize_with_checks(
-    [
-        KrotovHebbianTransformer(n_components=10, k=2, n_epochs=2, random_state=0),
-        KrotovHebbianTransformer(
-            n_components=10, k=2, n_epochs=2, p=2.5, dtype="float64", random_state=0
-        ),
-        KrotovHebbianTransformer(
-            n_components=6,
-            k=2,
-            delta=0.01,
-            n_epochs=2,
-            solver="dynamics",
-            learning_rate=0.01,
-            random_state=0,
-        ),
-    ]
-)
-def test_sklearn_compatible_estimator(estimator, check):
-    check(estimator)
