@@ -3,13 +3,10 @@
 import numbers
 
 import numpy as np
-from sklearn.base import _fit_context
-from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import validate_data
 
-from ._base import FilterBankTransformer, resolve_dtype
-from .receptive_fields import patch_indices, random_patch_origins
+from ._base import FilterBankTransformer
+from .random_features import RandomPatchTransformer
 
 __all__ = ["RandomGabor", "gabor_filter"]
 
@@ -85,7 +82,7 @@ def _check_range(name, value):
     return low, high
 
 
-class RandomGabor(FilterBankTransformer):
+class RandomGabor(RandomPatchTransformer):
     """Random Gabor hidden units that each see one random square patch.
 
     Each unit has one ``patch_size x patch_size`` Gabor filter centred in a
@@ -235,30 +232,10 @@ class RandomGabor(FilterBankTransformer):
         self.dtype = dtype
         self.random_state = random_state
 
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None):
-        """Draw the patches, filters and biases; ``X`` only fixes the geometry.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-        y : ignored
-
-        Returns
-        -------
-        self : RandomGabor
-        """
-        X = validate_data(self, X, dtype=[np.float32, np.float64])
-        dtype = resolve_dtype(self.dtype)
+    def _draw_patch_weights(self, patch_shape, rng):
         wavelength_range = _check_range("wavelength_range", self.wavelength_range)
         sigma_range = _check_range("sigma_range", self.sigma_range)
-        self.image_shape_, patch_shape = self._image_geometry(X.shape[1])
         channels = self.image_shape_[2]
-        rng = check_random_state(self.random_state)
-
-        self.patch_origins_ = random_patch_origins(
-            self.image_shape_, patch_shape, self.n_components, rng
-        )
         n_draws = channels if self.color == "independent" else 1
         size = (self.n_components, n_draws)
         theta = rng.uniform(0.0, 2.0 * np.pi, size)
@@ -279,16 +256,8 @@ class RandomGabor(FilterBankTransformer):
             np.moveaxis(filters, 1, -1), (self.n_components, *patch_shape, channels)
         ).reshape(self.n_components, -1)
         norms = np.abs(filters).sum(axis=1, keepdims=True)
-        filters = filters * (self.amplitude / np.where(norms > 0, norms, 1.0))
-
-        indices = patch_indices(self.image_shape_, patch_shape, self.patch_origins_)
-        self.components_ = np.zeros((self.n_components, X.shape[1]), dtype=dtype)
-        np.put_along_axis(self.components_, indices, filters.astype(dtype), axis=1)
-        self.intercept_ = rng.uniform(0, self.bias_high, self.n_components).astype(
-            dtype
-        )
         squeeze = (lambda a: a[:, 0]) if n_draws == 1 else (lambda a: a)
         self.theta_, self.wavelength_, self.phase_, self.sigma_ = (
             squeeze(a) for a in (theta, wavelength, phase, sigma)
         )
-        return self
+        return filters * (self.amplitude / np.where(norms > 0, norms, 1.0))

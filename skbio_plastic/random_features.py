@@ -13,7 +13,49 @@ from ._base import FilterBankTransformer, resolve_dtype
 from .receptive_fields import patch_indices, random_patch_origins
 
 
-class LocalizedRandomProjection(FilterBankTransformer):
+class RandomPatchTransformer(FilterBankTransformer):
+    """Base of the fixed random front ends: one random patch per unit.
+
+    ``fit`` draws each unit's patch position, asks the subclass for the
+    in-patch weights (``_draw_patch_weights(patch_shape, rng)``, an array of
+    shape ``(n_components, inputs per patch)`` in the C order of
+    :func:`~skbio_plastic.receptive_fields.patch_indices`), embeds them in
+    dense ``components_`` and draws biases from ``U[0, bias_high]``.
+    """
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Draw the patches, weights and biases; ``X`` only fixes the geometry.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : ignored
+
+        Returns
+        -------
+        self : object
+            The fitted transformer.
+        """
+        X = validate_data(self, X, dtype=[np.float32, np.float64])
+        dtype = resolve_dtype(self.dtype)
+        self.image_shape_, patch_shape = self._image_geometry(X.shape[1])
+        rng = check_random_state(self.random_state)
+
+        self.patch_origins_ = random_patch_origins(
+            self.image_shape_, patch_shape, self.n_components, rng
+        )
+        indices = patch_indices(self.image_shape_, patch_shape, self.patch_origins_)
+        weights = self._draw_patch_weights(patch_shape, rng)
+        self.components_ = np.zeros((self.n_components, X.shape[1]), dtype=dtype)
+        np.put_along_axis(self.components_, indices, weights.astype(dtype), axis=1)
+        self.intercept_ = rng.uniform(0, self.bias_high, self.n_components).astype(
+            dtype
+        )
+        return self
+
+
+class LocalizedRandomProjection(RandomPatchTransformer):
     """Random hidden units that each see one random square patch of the image.
 
     Each unit has Gaussian weights inside a ``patch_size x patch_size`` patch at
@@ -111,40 +153,9 @@ class LocalizedRandomProjection(FilterBankTransformer):
         self.dtype = dtype
         self.random_state = random_state
 
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None):
-        """Draw the patches, weights and biases; ``X`` only fixes the geometry.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-        y : ignored
-
-        Returns
-        -------
-        self : LocalizedRandomProjection
-        """
-        X = validate_data(self, X, dtype=[np.float32, np.float64])
-        dtype = resolve_dtype(self.dtype)
-        self.image_shape_, patch_shape = self._image_geometry(X.shape[1])
-        rng = check_random_state(self.random_state)
-
-        self.patch_origins_ = random_patch_origins(
-            self.image_shape_, patch_shape, self.n_components, rng
-        )
-        indices = patch_indices(self.image_shape_, patch_shape, self.patch_origins_)
-        n_inputs = indices.shape[1]
+    def _draw_patch_weights(self, patch_shape, rng):
+        n_inputs = patch_shape[0] * patch_shape[1] * self.image_shape_[2]
         scale = self.weight_scale
         if scale is None:
             scale = math.sqrt(1.0 / n_inputs)
-        self.components_ = np.zeros((self.n_components, X.shape[1]), dtype=dtype)
-        np.put_along_axis(
-            self.components_,
-            indices,
-            rng.normal(scale=scale, size=indices.shape).astype(dtype),
-            axis=1,
-        )
-        self.intercept_ = rng.uniform(0, self.bias_high, self.n_components).astype(
-            dtype
-        )
-        return self
+        return rng.normal(scale=scale, size=(self.n_components, n_inputs))
