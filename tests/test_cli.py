@@ -1,4 +1,5 @@
 import json
+import warnings
 
 import pytest
 
@@ -100,3 +101,22 @@ def test_bench_krotov_pipeline_uses_raw_pixels():
         "localdeltaclassifier",
     ]
     assert model[0].n_components == 20 and model[-1].loss == "power_tanh"
+
+
+@pytest.mark.parametrize("method", list(bench.accuracy.METHODS))
+def test_every_bench_method_fits_and_scores(method):
+    X_train, y_train, X_eval, y_eval, shape = bench.load_split("digits", "test")
+    front_params = {"n_epochs": 1} if method == "krotov" else {}
+    model = bench.make_model(
+        method,
+        shape,
+        0,
+        n_components=40,
+        patch_size=4,
+        front_params=front_params,
+        readout_params={"max_iter": 3, "tol": None},
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # rank-deficient patches, short fits
+        accuracy = model.fit(X_train, y_train).score(X_eval, y_eval)
+    assert accuracy > 0.3  # chance is 0.1

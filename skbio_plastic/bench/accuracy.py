@@ -83,6 +83,23 @@ def _per_patch(decomposition):
     return factory
 
 
+def _whole_image(decomposition, max_components):
+    """Factory of the non-localized decomposition: one patch, the whole image."""
+
+    def factory(image_shape, seed, n_components, patch_size, **params):
+        n_pixels = int(np.prod(image_shape))
+        return decomposition(
+            n_patches=1,
+            n_components_per_patch=min(n_components, n_pixels, max_components),
+            patch_size=None,
+            image_shape=image_shape,
+            random_state=seed,
+            **params,
+        )
+
+    return factory
+
+
 def _krotov(image_shape, seed, n_components, patch_size, **params):
     return KrotovHebbianTransformer(
         n_components, image_shape=image_shape, random_state=seed, **params
@@ -99,6 +116,10 @@ METHODS = {
     "rg": (_random_gabor, True, False),
     "l-pca": (_per_patch(LocalizedPCA), True, True),
     "l-ica": (_per_patch(LocalizedICA), True, True),
+    # Whole-image PCA keeps at most one component per pixel; FastICA of
+    # hundreds of whole-image components would take hours, so 100 at most.
+    "pca": (_whole_image(LocalizedPCA, np.inf), True, False),
+    "ica": (_whole_image(LocalizedICA, 100), True, False),
     "krotov": (_krotov, False, False),
 }
 
