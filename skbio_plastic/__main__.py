@@ -95,6 +95,7 @@ def _bench(args):
         front_params=args.front_end,
         readout=args.classifier,
         readout_params=args.readout,
+        n_labels=args.n_labels,
         data_home=args.data_home,
         output_dir=args.results_dir,
     )
@@ -151,14 +152,22 @@ def main(argv=None):
     accuracy.add_argument(
         "--classifier",
         default="delta",
-        choices=["delta", "sgd"],
-        help="readout: our LocalDeltaClassifier or SGDClassifier",
+        choices=["delta", "sgd", "mlp"],
+        help="readout: our LocalDeltaClassifier, SGDClassifier, or MLPClassifier "
+        "(one hidden layer of --n-components units, backprop: the baseline)",
     )
     accuracy.add_argument(
         "--readout",
         type=_json_object,
         default=None,
         help="readout parameters as JSON, e.g. '{\"max_iter\": 50}'",
+    )
+    accuracy.add_argument(
+        "--n-labels",
+        type=int,
+        default=None,
+        help="few labels: the readout sees only this many labelled images "
+        "(class-balanced), the front end all images without labels",
     )
     accuracy.add_argument("--data-home", default=None)
     accuracy.add_argument("--results-dir", default=str(RESULTS_DIR))

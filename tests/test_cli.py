@@ -1,6 +1,7 @@
 import json
 import warnings
 
+import numpy as np
 import pytest
 
 from skbio_plastic import bench
@@ -120,3 +121,36 @@ def test_every_bench_method_fits_and_scores(method):
         warnings.simplefilter("ignore")  # rank-deficient patches, short fits
         accuracy = model.fit(X_train, y_train).score(X_eval, y_eval)
     assert accuracy > 0.3  # chance is 0.1
+
+
+def test_few_labels_readout_sees_only_the_labelled_subset(tmp_path, monkeypatch):
+    seen = {}
+    fit = bench.accuracy.LocalDeltaClassifier.fit
+
+    def spy(self, X, y):
+        seen["n"] = len(y)
+        return fit(self, X, y)
+
+    monkeypatch.setattr(bench.accuracy.LocalDeltaClassifier, "fit", spy)
+    record = bench.run_accuracy(
+        "digits",
+        "l-rp",
+        seeds=[0],
+        n_components=50,
+        patch_size=4,
+        n_labels=55,
+        readout_params={"max_iter": 3},
+        output_dir=tmp_path,
+        verbose=False,
+    )
+    assert seen["n"] == 55 and record["n_labels"] == 55
+    assert record["n_train"] == 1300  # the front end saw every training image
+    subset = bench.accuracy._balanced_subset(np.repeat(np.arange(10), 20), 55, 0)
+    assert (
+        np.bincount(np.repeat(np.arange(10), 20)[subset]).tolist() == [6] * 5 + [5] * 5
+    )
+
+
+def test_mlp_baseline_has_one_hidden_layer_of_the_front_end_size():
+    model = bench.make_model("sp", (8, 8), 0, n_components=30, readout="mlp")
+    assert model[-1].hidden_layer_sizes == (30,)

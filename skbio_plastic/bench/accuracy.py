@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 from sklearn.linear_model import SGDClassifier
+from sklearn.neural_network import MLPClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
@@ -44,6 +45,11 @@ PUBLISHED = {
 }
 
 DATASETS = ("digits", "mnist", "fashion-mnist", "cifar10")
+READOUTS = {
+    "delta": LocalDeltaClassifier,
+    "sgd": SGDClassifier,
+    "mlp": MLPClassifier,
+}
 
 
 def _localized_random_projection(image_shape, seed, n_components, patch_size, **params):
@@ -167,6 +173,17 @@ def load_split(dataset, protocol, data_home=None):
     return X[:-10000], y[:-10000], X[-10000:], y[-10000:], (28, 28)
 
 
+def _balanced_subset(y, n_labels, seed):
+    """Indices of ``n_labels`` samples, as equal a share of each class as possible."""
+    rng = np.random.default_rng(seed)
+    classes = np.unique(y)
+    chosen = []
+    for rank, label in enumerate(classes):
+        share = n_labels // len(classes) + (rank < n_labels % len(classes))
+        chosen.append(rng.choice(np.flatnonzero(y == label), share, replace=False))
+    return np.sort(np.concatenate(chosen))
+
+
 def make_model(
     method,
     image_shape,
@@ -179,9 +196,12 @@ def make_model(
 ):
     """The benchmark pipeline of ``method``: [centring], [front end], readout.
 
-    ``readout`` is ``"delta"`` (our :class:`LocalDeltaClassifier`) or
-    ``"sgd"`` (scikit-learn's ``SGDClassifier``), built with ``readout_params``;
-    ``front_params`` go to the front end.
+    ``readout`` names a key of :data:`READOUTS`: ``"delta"`` (our
+    :class:`LocalDeltaClassifier`), ``"sgd"`` (scikit-learn's
+    ``SGDClassifier``) or ``"mlp"`` (``MLPClassifier`` with one hidden layer of
+    ``n_components`` units trained end to end by backprop: the non-local
+    baseline); it is built with ``readout_params``. ``front_params`` go to the
+    front end.
     """
     factory, centre, localized = METHODS[method]
     steps = [StandardScaler(with_std=False)] if centre else []
@@ -195,8 +215,10 @@ def make_model(
                 **(front_params or {}),
             )
         )
-    classifier = LocalDeltaClassifier if readout == "delta" else SGDClassifier
-    steps.append(classifier(random_state=seed, **(readout_params or {})))
+    readout_params = dict(readout_params or {})
+    if readout == "mlp":  # the backprop baseline: one hidden layer of the same size
+        readout_params.setdefault("hidden_layer_sizes", (n_components,))
+    steps.append(READOUTS[readout](random_state=seed, **readout_params))
     return make_pipeline(*steps)
 
 
@@ -211,11 +233,17 @@ def run_accuracy(
     front_params=None,
     readout="delta",
     readout_params=None,
+    n_labels=None,
     data_home=None,
     output_dir=RESULTS_DIR,
     verbose=True,
 ):
-    """Fit and score one method on one dataset for every seed; save a JSON record."""
+    """Fit and score one method on one dataset for every seed; save a JSON record.
+
+    With ``n_labels``, the unsupervised steps learn on every training image
+    but the readout only on a class-balanced random subset of ``n_labels``
+    labelled images (drawn per seed): the few-labels experiment.
+    """
     X_train, y_train, X_eval, y_eval, image_shape = load_split(
         dataset, protocol, data_home
     )
@@ -233,7 +261,12 @@ def run_accuracy(
             readout_params,
         )
         start = time.perf_counter()
-        model.fit(X_train, y_train)
+        if n_labels is None:
+            model.fit(X_train, y_train)
+        else:
+            labelled = _balanced_subset(y_train, n_labels, seed)
+            unsupervised = model[:-1].fit(X_train)
+            model[-1].fit(unsupervised.transform(X_train[labelled]), y_train[labelled])
         fit_seconds = time.perf_counter() - start
         start = time.perf_counter()
         accuracy = float(model.score(X_eval, y_eval))
@@ -270,6 +303,7 @@ def run_accuracy(
         "protocol": protocol
         + (" (train batches 1-4, test batch 5)" if dataset == "cifar10" else ""),
         "n_train": int(X_train.shape[0]),
+        "n_labels": n_labels,
         "n_eval": int(X_eval.shape[0]),
         "params": {
             "front_end_estimator": type(front).__name__ if front else None,
@@ -283,6 +317,7 @@ def run_accuracy(
         "gemm_float32_gflops": peak,
     }
     suffix = "" if readout == "delta" else f"_{readout}"
+    suffix += "" if n_labels is None else f"_labels{n_labels}"
     record, path = save_record(
         record, output_dir, f"{dataset}_{method}{suffix}_{protocol}"
     )
