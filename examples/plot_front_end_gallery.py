@@ -1,7 +1,7 @@
 """
-=====================================================
+======================================================
 Receptive fields of four localized front ends compared
-=====================================================
+======================================================
 
 Illing, Gerstner & Brea (2019) compare shallow networks whose hidden units
 each see one random square patch of the image and whose hidden weights are
