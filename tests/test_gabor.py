@@ -1,6 +1,5 @@
 import numpy as np
 import pytest
-from scipy import sparse
 from sklearn.base import clone
 
 from skbio_plastic.gabor import RandomGabor, gabor_filter
@@ -124,26 +123,10 @@ def test_random_state_reproduces_and_differs(images):
     assert not np.array_equal(a.components_, c.components_)
 
 
-def test_feature_names_and_pandas_output(images):
-    pd = pytest.importorskip("pandas")
-    lrg = RandomGabor(3, patch_size=2, random_state=0).fit(images)
-    names = lrg.get_feature_names_out()
-    assert list(names) == ["randomgabor0", "randomgabor1", "randomgabor2"]
-    out = lrg.set_output(transform="pandas").transform(images)
-    assert isinstance(out, pd.DataFrame) and list(out.columns) == list(names)
-
-
 @pytest.mark.parametrize(
     "params, X, error, match",
     [
-        ({"patch_size": 9}, np.ones((3, 64)), ValueError, "patch_size=9 does not fit"),
-        ({"image_shape": (7, 7)}, np.ones((3, 64)), ValueError, "image_shape"),
-        ({}, np.ones((3, 50)), ValueError, "not a perfect square"),
-        ({}, np.ones(64), ValueError, "Expected 2D array"),
-        ({}, np.full((3, 64), np.nan), ValueError, "NaN"),
-        ({}, sparse.csr_matrix(np.ones((3, 64))), TypeError, "dense data is required"),
         ({"n_components": 0}, np.ones((3, 64)), ValueError, "n_components"),
-        ({"dtype": "int8"}, np.ones((3, 64)), ValueError, "dtype"),
         (
             {"wavelength_range": (5, 2)},
             np.ones((3, 64)),
@@ -161,10 +144,3 @@ def test_bad_input_is_a_clear_error(params, X, error, match):
     lrg = RandomGabor(**{"n_components": 5, "patch_size": 3, **params})
     with pytest.raises(error, match=match):
         lrg.fit(X)
-
-
-def test_input_is_never_modified(images):
-    before = images.copy()
-    lrg = RandomGabor(5, patch_size=3, random_state=0).fit(images)
-    lrg.transform(images)
-    np.testing.assert_array_equal(images, before)
