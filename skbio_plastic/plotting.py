@@ -11,6 +11,8 @@ import numpy as np
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
+from .receptive_fields import resolve_image_shape
+
 __all__ = ["plot_learning_curve", "plot_receptive_fields"]
 
 _ORDERS = ("input", "random", "norm")
@@ -80,20 +82,7 @@ def _resolve_shape(image_shape, n_features):
             "it is neither a square grayscale image nor a square RGB image. "
             "Pass image_shape=(height, width) or (height, width, channels)."
         )
-    shape = tuple(image_shape)
-    if len(shape) not in (2, 3) or not all(
-        isinstance(s, numbers.Integral) and s > 0 for s in shape
-    ):
-        raise ValueError(
-            "image_shape must be (height, width) or (height, width, channels) of "
-            f"positive integers, got {image_shape!r}."
-        )
-    shape = tuple(int(s) for s in shape) + ((1,) if len(shape) == 2 else ())
-    if math.prod(shape) != n_features:
-        raise ValueError(
-            f"image_shape={tuple(image_shape)} describes {math.prod(shape)} "
-            f"pixels, but each field has {n_features} weights."
-        )
+    shape = resolve_image_shape(image_shape, n_features)
     if shape[2] not in (1, 3):
         raise ValueError(
             "Only grayscale (1 channel) and RGB (3 channels) fields can be "
