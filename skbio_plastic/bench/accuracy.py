@@ -377,6 +377,9 @@ def render_table(results_dir=RESULTS_DIR):
         if record.get("kind") != "accuracy":
             continue
         setting = _describe_setting(record["params"])
+        few_labels = record.get("n_labels") is not None
+        if few_labels:
+            setting = f"readout on {record['n_labels']} labels only, " + setting
         runs = record["runs"]
         rows.append(
             "| {dataset} | {method} | {protocol} | {setting} | {acc} | {paper} | "
@@ -387,7 +390,9 @@ def render_table(results_dir=RESULTS_DIR):
                 setting=setting,
                 acc=f"{100 * record['accuracy_mean']:.2f} +/- "
                 f"{100 * record['accuracy_std']:.2f}",
-                paper=PUBLISHED.get((record["dataset"], record["method"]), "-"),
+                paper="-"
+                if few_labels
+                else PUBLISHED.get((record["dataset"], record["method"]), "-"),
                 n=len(runs),
                 fit=np.mean([r["fit_seconds"] for r in runs]),
                 file=path.name,
