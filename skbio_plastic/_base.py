@@ -88,16 +88,30 @@ class FilterBankTransformer(
         """
         check_is_fitted(self)
         X = validate_data(self, X, reset=False, dtype=[np.float32, np.float64])
+        out = np.empty(
+            (X.shape[0], self.components_.shape[0]), dtype=self.components_.dtype
+        )
+        for batch, currents in self._affine_batches(X, out):
+            self._activate(currents, batch)
+        return out
+
+    def _affine_batches(self, X, out=None):
+        """Yield ``(X_batch, X_batch @ components_.T + intercept_)`` per batch.
+
+        The currents are written into the rows of ``out`` when it is given,
+        else into a fresh array per batch: memory stays bounded by one batch.
+        """
         weights = self.components_
-        out = np.empty((X.shape[0], weights.shape[0]), dtype=weights.dtype)
         step = max(1, _TRANSFORM_BATCH_ELEMENTS // weights.shape[0])
         for start in range(0, X.shape[0], step):
             batch = X[start : start + step].astype(weights.dtype, copy=False)
-            currents = out[start : start + step]
+            if out is None:
+                currents = np.empty((batch.shape[0], weights.shape[0]), weights.dtype)
+            else:
+                currents = out[start : start + step]
             np.dot(batch, weights.T, out=currents)
             currents += self.intercept_
-            self._activate(currents, batch)
-        return out
+            yield batch, currents
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -20,7 +20,6 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import validate_data
 
-from . import _base
 from ._base import FilterBankTransformer, resolve_dtype
 from .receptive_fields import patch_indices, random_patch_origins
 
@@ -204,21 +203,16 @@ class _LocalizedDecomposition(FilterBankTransformer):
         self._store_solver_info([info for *_, info in results])
 
         # One scalar for all features: the largest training feature value.
-        largest = -np.inf
-        step = max(1, _base._TRANSFORM_BATCH_ELEMENTS // n_units)
-        intercept_cast = intercept.astype(dtype)
-        for start in range(0, X.shape[0], step):
-            currents = X[start : start + step].astype(dtype, copy=False) @ components.T
-            currents += intercept_cast
-            largest = max(largest, float(currents.max()))
+        self.components_ = components
+        self.intercept_ = intercept.astype(dtype)
+        largest = max(float(c.max()) for _, c in self._affine_batches(X))
         if not np.isfinite(largest):
             raise ValueError(
                 "The per-patch decompositions produced non-finite features; "
                 "check X for extreme values."
             )
         self.scale_ = largest if largest > 0 else 1.0
-        components /= dtype(self.scale_)
-        self.components_ = components
+        self.components_ /= dtype(self.scale_)
         self.intercept_ = (intercept / self.scale_).astype(dtype)
         return self
 
