@@ -247,6 +247,12 @@ def run_speed(
                     f"{r['numpy_float64_seconds']:.2f} s "
                     f"({r['speedup_vs_numpy']:.1f}x), "
                     f"{100 * r['fraction_of_gemm_peak']:.0f} % of peak"
+                    + (
+                        f", torch CPU {r['torch_cpu_float32_seconds']:.2f} s "
+                        f"({r['speedup_vs_torch']:.1f}x)"
+                        if "speedup_vs_torch" in r
+                        else ", torch not installed"
+                    )
                 )
         print(f"saved {path}")
     return record
