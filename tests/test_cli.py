@@ -104,10 +104,44 @@ def test_bench_krotov_pipeline_uses_raw_pixels():
     assert model[0].n_components == 20 and model[-1].loss == "power_tanh"
 
 
+def test_stacked_krotov_record_names_both_layers(tmp_path):
+    record = bench.run_accuracy(
+        "digits",
+        "krotov-stack",
+        seeds=[0],
+        n_components=30,
+        front_params={"n_epochs": 2, "second": {"n_components": 20, "k": 3}},
+        readout_params={"max_iter": 3, "tol": None},
+        output_dir=tmp_path,
+        verbose=False,
+    )
+    params = record["params"]
+    assert params["front_end_estimator"] == "KrotovHebbianTransformer x2"
+    assert params["front_end"]["n_components"] == 30
+    assert params["front_end"]["image_shape"] == (8, 8)
+    (second,) = params["front_end_stack"]
+    assert second["n_components"] == 20 and second["k"] == 3
+    assert second["image_shape"] is None  # learns on activities, not pixels
+    # Transform cost counts both layers: 64 -> 30 -> 20 inputs per image.
+    run = record["runs"][0]
+    assert run["transform_gflops"] * run["transform_seconds"] == pytest.approx(
+        2 * 497 * (64 * 30 + 30 * 20) / 1e9
+    )
+    assert "then H=20" in bench.render_table(tmp_path)
+
+
+def test_localized_krotov_draws_patches():
+    model = bench.make_model(
+        "l-krotov", (8, 8), 0, n_components=20, patch_size=4, front_params={"n_epochs": 1}
+    )
+    assert model[0].patch_size == 4
+    assert bench.make_model("krotov", (8, 8), 0, patch_size=4)[0].patch_size is None
+
+
 @pytest.mark.parametrize("method", list(bench.accuracy.METHODS))
 def test_every_bench_method_fits_and_scores(method):
     X_train, y_train, X_eval, y_eval, shape = bench.load_split("digits", "test")
-    front_params = {"n_epochs": 1} if method == "krotov" else {}
+    front_params = {"n_epochs": 1} if "krotov" in method else {}
     model = bench.make_model(
         method,
         shape,

@@ -108,12 +108,30 @@ def _whole_image(decomposition, max_components):
 
 def _krotov(image_shape, seed, n_components, patch_size, **params):
     return KrotovHebbianTransformer(
-        n_components, image_shape=image_shape, random_state=seed, **params
+        n_components,
+        patch_size=patch_size,
+        image_shape=image_shape,
+        random_state=seed,
+        **params,
     )
 
 
+def _krotov_stack(image_shape, seed, n_components, patch_size, second=None, **params):
+    """Two Krotov layers, the second learning on the first's activities.
+
+    ``params`` go to the first layer; ``second`` (a dict) to the second, which
+    has ``n_components`` units unless it says otherwise.
+    """
+    second = {"n_components": n_components, **(second or {})}
+    return [
+        _krotov(image_shape, seed, n_components, patch_size, **params),
+        KrotovHebbianTransformer(random_state=seed, **second),
+    ]
+
+
 # method -> (front-end factory or None, centre the pixels?, localized?)
-# A factory takes (image_shape, seed, n_components, patch_size, **params).
+# A factory takes (image_shape, seed, n_components, patch_size, **params) and
+# returns one front end or a list of stacked ones.
 METHODS = {
     "sp": (None, True, False),
     "l-rp": (_localized_random_projection, True, True),
@@ -127,6 +145,8 @@ METHODS = {
     "pca": (_whole_image(LocalizedPCA, np.inf), True, False),
     "ica": (_whole_image(LocalizedICA, 100), True, False),
     "krotov": (_krotov, False, False),
+    "l-krotov": (_krotov, False, True),
+    "krotov-stack": (_krotov_stack, False, False),
 }
 
 
@@ -173,6 +193,11 @@ def load_split(dataset, protocol, data_home=None):
     return X[:-10000], y[:-10000], X[-10000:], y[-10000:], (28, 28)
 
 
+def _front_layers(model):
+    """The learned or random layers of a benchmark pipeline, input first."""
+    return [step for _, step in model.steps[:-1] if hasattr(step, "components_")]
+
+
 def _balanced_subset(y, n_labels, seed):
     """Indices of ``n_labels`` samples, as equal a share of each class as possible."""
     rng = np.random.default_rng(seed)
@@ -206,15 +231,14 @@ def make_model(
     factory, centre, localized = METHODS[method]
     steps = [StandardScaler(with_std=False)] if centre else []
     if factory is not None:
-        steps.append(
-            factory(
-                image_shape,
-                seed,
-                n_components,
-                patch_size if localized else None,
-                **(front_params or {}),
-            )
+        front = factory(
+            image_shape,
+            seed,
+            n_components,
+            patch_size if localized else None,
+            **(front_params or {}),
         )
+        steps.extend(front if isinstance(front, list) else [front])
     readout_params = dict(readout_params or {})
     if readout == "mlp":  # the backprop baseline: one hidden layer of the same size
         readout_params.setdefault("hidden_layer_sizes", (n_components,))
@@ -278,12 +302,14 @@ def run_accuracy(
             "predict_seconds": predict_seconds,
             "readout_epochs": int(model[-1].n_iter_),
         }
-        if METHODS[method][0] is not None:
-            front = model[-2]
+        layers = _front_layers(model)
+        if layers:
             start = time.perf_counter()
-            front.transform(X_eval)
+            model[:-1].transform(X_eval)
             seconds = time.perf_counter() - start
-            flops = 2.0 * X_eval.shape[0] * X_eval.shape[1] * front.components_.shape[0]
+            flops = sum(
+                2.0 * X_eval.shape[0] * layer.components_.size for layer in layers
+            )
             run["transform_seconds"] = seconds
             run["transform_gflops"] = flops / seconds / 1e9
             run["transform_fraction_of_gemm_peak"] = flops / seconds / 1e9 / peak
@@ -295,7 +321,8 @@ def run_accuracy(
                 flush=True,
             )
     accuracies = np.array([r["accuracy"] for r in runs])
-    front = model[-2] if METHODS[method][0] is not None else None
+    layers = _front_layers(model)
+    front = layers[0] if layers else None
     record = {
         "kind": "accuracy",
         "dataset": dataset,
@@ -306,8 +333,12 @@ def run_accuracy(
         "n_labels": n_labels,
         "n_eval": int(X_eval.shape[0]),
         "params": {
-            "front_end_estimator": type(front).__name__ if front else None,
+            "front_end_estimator": type(front).__name__
+            + (f" x{len(layers)}" if len(layers) > 1 else "")
+            if front
+            else None,
             "front_end": front.get_params() if front else None,
+            "front_end_stack": [layer.get_params() for layer in layers[1:]],
             "readout_estimator": type(model[-1]).__name__,
             "readout": model[-1].get_params(),
         },
@@ -350,16 +381,22 @@ _READOUT_KEYS = (
 )
 
 
+def _front_end_parts(front):
+    return [
+        f"{name}={front[key]}"
+        for name, key in _FRONT_END_KEYS
+        if front.get(key) is not None
+    ]
+
+
 def _describe_setting(params):
     """Short text of the parameters that distinguish one record from another."""
     # Early records kept the front end's few parameters at the top level.
     front = params.get("front_end", params) or {}
     readout = params["readout"]
-    parts = [
-        f"{name}={front[key]}"
-        for name, key in _FRONT_END_KEYS
-        if front.get(key) is not None
-    ]
+    parts = _front_end_parts(front)
+    for layer in params.get("front_end_stack", []):
+        parts += ["then " + " ".join(_front_end_parts(layer))]
     parts.append(params.get("readout_estimator", "LocalDeltaClassifier"))
     parts += [
         f"{name}={readout[key]}"
