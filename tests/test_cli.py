@@ -121,6 +121,7 @@ def test_stacked_krotov_record_names_both_layers(tmp_path):
     assert params["front_end"]["image_shape"] == (8, 8)
     (second,) = params["front_end_stack"]
     assert second["n_components"] == 20 and second["k"] == 3
+    assert second["n_epochs"] == 2  # shared parameters reach both layers
     assert second["image_shape"] is None  # learns on activities, not pixels
     # Transform cost counts both layers: 64 -> 30 -> 20 inputs per image.
     run = record["runs"][0]

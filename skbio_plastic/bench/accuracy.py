@@ -119,13 +119,14 @@ def _krotov(image_shape, seed, n_components, patch_size, **params):
 def _krotov_stack(image_shape, seed, n_components, patch_size, second=None, **params):
     """Two Krotov layers, the second learning on the first's activities.
 
-    ``params`` go to the first layer; ``second`` (a dict) to the second, which
-    has ``n_components`` units unless it says otherwise.
+    ``params`` go to both layers and ``second`` (a dict) overrides them for
+    the second, which sees activities, not an image: ``patch_size`` and the
+    image geometry apply to the first layer only.
     """
-    second = {"n_components": n_components, **(second or {})}
+    second_params = {"n_components": n_components, **params, **(second or {})}
     return [
         _krotov(image_shape, seed, n_components, patch_size, **params),
-        KrotovHebbianTransformer(random_state=seed, **second),
+        KrotovHebbianTransformer(random_state=seed, **second_params),
     ]
 
 
