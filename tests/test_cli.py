@@ -133,7 +133,12 @@ def test_stacked_krotov_record_names_both_layers(tmp_path):
 
 def test_localized_krotov_draws_patches():
     model = bench.make_model(
-        "l-krotov", (8, 8), 0, n_components=20, patch_size=4, front_params={"n_epochs": 1}
+        "l-krotov",
+        (8, 8),
+        0,
+        n_components=20,
+        patch_size=4,
+        front_params={"n_epochs": 1},
     )
     assert model[0].patch_size == 4
     assert bench.make_model("krotov", (8, 8), 0, patch_size=4)[0].patch_size is None
