@@ -128,7 +128,9 @@ def test_stacked_krotov_record_names_both_layers(tmp_path):
     assert run["transform_gflops"] * run["transform_seconds"] == pytest.approx(
         2 * 497 * (64 * 30 + 30 * 20) / 1e9
     )
-    assert "then H=20" in bench.render_table(tmp_path)
+    table = bench.render_table(tmp_path)
+    assert "then H=20" in table
+    assert "eps=0.02" in table  # the learning rate tells Krotov rows apart
 
 
 def test_localized_krotov_draws_patches():

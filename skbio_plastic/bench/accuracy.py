@@ -370,6 +370,7 @@ _FRONT_END_KEYS = (
     ("p", "p"),
     ("k", "k"),
     ("delta", "delta"),
+    ("eps", "learning_rate"),
     ("epochs", "n_epochs"),
 )
 _READOUT_KEYS = (
