@@ -96,6 +96,7 @@ def _bench(args):
         readout=args.classifier,
         readout_params=args.readout,
         n_labels=args.n_labels,
+        centre=args.centre,
         data_home=args.data_home,
         output_dir=args.results_dir,
     )
@@ -111,7 +112,7 @@ def _json_object(text):
 
 def main(argv=None):
     from .bench import RESULTS_DIR
-    from .bench.accuracy import DATASETS, METHODS
+    from .bench.accuracy import CENTRINGS, DATASETS, METHODS
     from .bench.speed import KERNELS
 
     parser = argparse.ArgumentParser(
@@ -168,6 +169,14 @@ def main(argv=None):
         default=None,
         help="few labels: the readout sees only this many labelled images "
         "(class-balanced), the front end all images without labels",
+    )
+    accuracy.add_argument(
+        "--centre",
+        default=None,
+        choices=CENTRINGS,
+        help="override the method's centring: 'pixel' removes each pixel's "
+        "training mean (Illing's front ends), 'image' each image's own mean, "
+        "'none' keeps raw pixels (Krotov's rule)",
     )
     accuracy.add_argument("--data-home", default=None)
     accuracy.add_argument("--results-dir", default=str(RESULTS_DIR))

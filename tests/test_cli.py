@@ -104,6 +104,33 @@ def test_bench_krotov_pipeline_uses_raw_pixels():
     assert model[0].n_components == 20 and model[-1].loss == "power_tanh"
 
 
+def test_bench_centring_override_centres_each_image(tmp_path):
+    model = bench.make_model("krotov", (8, 8), 0, n_components=20, centre="image")
+    X = np.arange(12, dtype=np.float32).reshape(2, 6)
+    centred = model[0].fit_transform(X)
+    np.testing.assert_allclose(centred.mean(axis=1), 0, atol=1e-6)
+    np.testing.assert_allclose(centred[0], [-2.5, -1.5, -0.5, 0.5, 1.5, 2.5])
+    assert X[0, 0] == 0  # the input is not modified
+    default = bench.make_model("l-rp", (8, 8), 0, n_components=20)
+    assert type(default[0]).__name__ == "StandardScaler"
+    raw = bench.make_model("l-rp", (8, 8), 0, n_components=20, centre="none")
+    assert type(raw[0]).__name__ == "LocalizedRandomProjection"
+
+    record = bench.run_accuracy(
+        "digits",
+        "krotov",
+        seeds=[0],
+        n_components=20,
+        front_params={"n_epochs": 1},
+        readout_params={"max_iter": 2, "tol": None},
+        centre="image",
+        output_dir=tmp_path,
+        verbose=False,
+    )
+    assert record["params"]["centring"] == "image"
+    assert "centre=image, H=20" in bench.render_table(tmp_path)
+
+
 def test_stacked_krotov_record_names_both_layers(tmp_path):
     record = bench.run_accuracy(
         "digits",

@@ -16,7 +16,7 @@ import numpy as np
 from sklearn.linear_model import SGDClassifier
 from sklearn.neural_network import MLPClassifier
 from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
+from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
 from .. import datasets
 from ..decomposition import LocalizedICA, LocalizedPCA
@@ -130,25 +130,41 @@ def _krotov_stack(image_shape, seed, n_components, patch_size, second=None, **pa
     ]
 
 
-# method -> (front-end factory or None, centre the pixels?, localized?)
+# method -> (front-end factory or None, default centring, localized?)
 # A factory takes (image_shape, seed, n_components, patch_size, **params) and
 # returns one front end or a list of stacked ones.
 METHODS = {
-    "sp": (None, True, False),
-    "l-rp": (_localized_random_projection, True, True),
-    "rp": (_localized_random_projection, True, False),
-    "l-rg": (_random_gabor, True, True),
-    "rg": (_random_gabor, True, False),
-    "l-pca": (_per_patch(LocalizedPCA), True, True),
-    "l-ica": (_per_patch(LocalizedICA), True, True),
+    "sp": (None, "pixel", False),
+    "l-rp": (_localized_random_projection, "pixel", True),
+    "rp": (_localized_random_projection, "pixel", False),
+    "l-rg": (_random_gabor, "pixel", True),
+    "rg": (_random_gabor, "pixel", False),
+    "l-pca": (_per_patch(LocalizedPCA), "pixel", True),
+    "l-ica": (_per_patch(LocalizedICA), "pixel", True),
     # Whole-image PCA keeps at most one component per pixel; FastICA of
     # hundreds of whole-image components would take hours, so 100 at most.
-    "pca": (_whole_image(LocalizedPCA, np.inf), True, False),
-    "ica": (_whole_image(LocalizedICA, 100), True, False),
-    "krotov": (_krotov, False, False),
-    "l-krotov": (_krotov, False, True),
-    "krotov-stack": (_krotov_stack, False, False),
+    "pca": (_whole_image(LocalizedPCA, np.inf), "pixel", False),
+    "ica": (_whole_image(LocalizedICA, 100), "pixel", False),
+    "krotov": (_krotov, "none", False),
+    "l-krotov": (_krotov, "none", True),
+    "krotov-stack": (_krotov_stack, "none", False),
 }
+
+CENTRINGS = ("pixel", "image", "none")
+
+
+def centre_images(X):
+    """Subtract each image's own mean intensity (stateless preprocessing)."""
+    return X - X.mean(axis=1, keepdims=True)
+
+
+def _centring_steps(centre):
+    """Pipeline steps of a centring: per pixel (training mean), per image, none."""
+    if centre == "pixel":
+        return [StandardScaler(with_std=False)]
+    if centre == "image":
+        return [FunctionTransformer(centre_images)]
+    return []
 
 
 def load_split(dataset, protocol, data_home=None):
@@ -219,6 +235,7 @@ def make_model(
     front_params=None,
     readout="delta",
     readout_params=None,
+    centre=None,
 ):
     """The benchmark pipeline of ``method``: [centring], [front end], readout.
 
@@ -227,10 +244,12 @@ def make_model(
     ``SGDClassifier``) or ``"mlp"`` (``MLPClassifier`` with one hidden layer of
     ``n_components`` units trained end to end by backprop: the non-local
     baseline); it is built with ``readout_params``. ``front_params`` go to the
-    front end.
+    front end. ``centre`` overrides the method's centring: ``"pixel"``
+    removes the training mean of each pixel, ``"image"`` each image's own
+    mean, ``"none"`` keeps raw pixels.
     """
-    factory, centre, localized = METHODS[method]
-    steps = [StandardScaler(with_std=False)] if centre else []
+    factory, default_centre, localized = METHODS[method]
+    steps = _centring_steps(centre or default_centre)
     if factory is not None:
         front = factory(
             image_shape,
@@ -259,12 +278,14 @@ def run_accuracy(
     readout="delta",
     readout_params=None,
     n_labels=None,
+    centre=None,
     data_home=None,
     output_dir=RESULTS_DIR,
     verbose=True,
 ):
     """Fit and score one method on one dataset for every seed; save a JSON record.
 
+    ``centre`` overrides the method's centring (see :func:`make_model`).
     With ``n_labels``, the unsupervised steps learn on every training image
     but the readout only on a class-balanced random subset of ``n_labels``
     labelled images (drawn per seed): the few-labels experiment.
@@ -284,6 +305,7 @@ def run_accuracy(
             front_params,
             readout,
             readout_params,
+            centre,
         )
         start = time.perf_counter()
         if n_labels is None:
@@ -342,6 +364,7 @@ def run_accuracy(
             "front_end_stack": [layer.get_params() for layer in layers[1:]],
             "readout_estimator": type(model[-1]).__name__,
             "readout": model[-1].get_params(),
+            "centring": centre or METHODS[method][1],
         },
         "accuracy_mean": float(accuracies.mean()),
         "accuracy_std": float(accuracies.std()),
@@ -416,6 +439,9 @@ def render_table(results_dir=RESULTS_DIR):
         if record.get("kind") != "accuracy":
             continue
         setting = _describe_setting(record["params"])
+        centring = record["params"].get("centring", METHODS[record["method"]][1])
+        if centring != METHODS[record["method"]][1]:
+            setting = f"centre={centring}, {setting}"
         few_labels = record.get("n_labels") is not None
         if few_labels:
             setting = f"readout on {record['n_labels']} labels only, " + setting
