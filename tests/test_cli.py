@@ -116,18 +116,30 @@ def test_bench_centring_override_centres_each_image(tmp_path):
     raw = bench.make_model("l-rp", (8, 8), 0, n_components=20, centre="none")
     assert type(raw[0]).__name__ == "LocalizedRandomProjection"
 
-    record = bench.run_accuracy(
-        "digits",
-        "krotov",
-        seeds=[0],
-        n_components=20,
-        front_params={"n_epochs": 1},
-        readout_params={"max_iter": 2, "tol": None},
-        centre="image",
-        output_dir=tmp_path,
-        verbose=False,
+    main(
+        [
+            "bench",
+            "accuracy",
+            "--dataset",
+            "digits",
+            "--method",
+            "krotov",
+            "--n-components",
+            "20",
+            "--seeds",
+            "0",
+            "--front-end",
+            '{"n_epochs": 1}',
+            "--readout",
+            '{"max_iter": 2, "tol": null}',
+            "--centre",
+            "image",
+            "--results-dir",
+            str(tmp_path),
+        ]
     )
-    assert record["params"]["centring"] == "image"
+    (path,) = tmp_path.glob("digits_krotov_test_*.json")
+    assert json.loads(path.read_text())["params"]["centring"] == "image"
     assert "centre=image, H=20" in bench.render_table(tmp_path)
 
 
