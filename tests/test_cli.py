@@ -18,27 +18,19 @@ def test_demo_prints_both_accuracies_and_saves_picture(tmp_path, capsys):
     assert picture.stat().st_size > 0 and str(picture) in out
 
 
-def test_bench_accuracy_writes_a_complete_record(tmp_path, capsys):
+def _bench_digits(results_dir, *args):
+    """``python -m skbio_plastic bench accuracy --dataset digits ARGS``."""
     main(
-        [
-            "bench",
-            "accuracy",
-            "--dataset",
-            "digits",
-            "--method",
-            "l-rp",
-            "--n-components",
-            "200",
-            "--patch-size",
-            "4",
-            "--seeds",
-            "0",
-            "1",
-            "--readout",
-            '{"max_iter": 5}',
-            "--results-dir",
-            str(tmp_path),
-        ]
+        ["bench", "accuracy", "--dataset", "digits", *args]
+        + ["--results-dir", str(results_dir)]
+    )
+
+
+def test_bench_accuracy_writes_a_complete_record(tmp_path, capsys):
+    _bench_digits(
+        tmp_path,
+        *("--method", "l-rp", "--n-components", "200", "--patch-size", "4"),
+        *("--seeds", "0", "1", "--readout", '{"max_iter": 5}'),
     )
     (path,) = tmp_path.glob("digits_l-rp_test_*.json")
     record = json.loads(path.read_text())
@@ -116,27 +108,16 @@ def test_bench_centring_override_centres_each_image(tmp_path):
     raw = bench.make_model("l-rp", (8, 8), 0, n_components=20, centre="none")
     assert type(raw[0]).__name__ == "LocalizedRandomProjection"
 
-    main(
-        [
-            "bench",
-            "accuracy",
-            "--dataset",
-            "digits",
-            "--method",
-            "krotov",
-            "--n-components",
-            "20",
-            "--seeds",
-            "0",
+    _bench_digits(
+        tmp_path,
+        *("--method", "krotov", "--n-components", "20", "--seeds", "0"),
+        *(
             "--front-end",
             '{"n_epochs": 1}',
             "--readout",
             '{"max_iter": 2, "tol": null}',
-            "--centre",
-            "image",
-            "--results-dir",
-            str(tmp_path),
-        ]
+        ),
+        *("--centre", "image"),
     )
     (path,) = tmp_path.glob("digits_krotov_test_*.json")
     assert json.loads(path.read_text())["params"]["centring"] == "image"
