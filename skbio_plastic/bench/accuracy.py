@@ -294,6 +294,7 @@ def run_accuracy(
         dataset, protocol, data_home
     )
     peak = gemm_gflops()
+    centre = centre or METHODS[method][1]
     runs = []
     for seed in seeds:
         model = make_model(
@@ -364,7 +365,7 @@ def run_accuracy(
             "front_end_stack": [layer.get_params() for layer in layers[1:]],
             "readout_estimator": type(model[-1]).__name__,
             "readout": model[-1].get_params(),
-            "centring": centre or METHODS[method][1],
+            "centring": centre,
         },
         "accuracy_mean": float(accuracies.mean()),
         "accuracy_std": float(accuracies.std()),
@@ -439,8 +440,9 @@ def render_table(results_dir=RESULTS_DIR):
         if record.get("kind") != "accuracy":
             continue
         setting = _describe_setting(record["params"])
-        centring = record["params"].get("centring", METHODS[record["method"]][1])
-        if centring != METHODS[record["method"]][1]:
+        default_centring = METHODS[record["method"]][1]
+        centring = record["params"].get("centring", default_centring)
+        if centring != default_centring:
             setting = f"centre={centring}, {setting}"
         few_labels = record.get("n_labels") is not None
         if few_labels:
