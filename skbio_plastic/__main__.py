@@ -140,7 +140,12 @@ def main(argv=None):
         help="'validation' holds out the end of the training set",
     )
     accuracy.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
-    accuracy.add_argument("--n-components", type=int, default=5000)
+    accuracy.add_argument(
+        "--n-components",
+        type=int,
+        default=None,
+        help="hidden units (default: 2000 for Krotov's rule, 5000 otherwise)",
+    )
     accuracy.add_argument(
         "--patch-size", type=int, default=10, help="for localized methods"
     )
@@ -161,7 +166,9 @@ def main(argv=None):
         "--readout",
         type=_json_object,
         default=None,
-        help="readout parameters as JSON, e.g. '{\"max_iter\": 50}'",
+        help="readout parameters as JSON, e.g. '{\"max_iter\": 50}'; they "
+        "replace the method's defaults (Krotov's methods: the paper's "
+        "power/tanh readout with Adam)",
     )
     accuracy.add_argument(
         "--n-labels",

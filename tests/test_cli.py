@@ -96,6 +96,20 @@ def test_bench_krotov_pipeline_uses_raw_pixels():
     assert model[0].n_components == 20 and model[-1].loss == "power_tanh"
 
 
+def test_bench_defaults_follow_the_method():
+    krotov = bench.make_model("krotov", (8, 8), 0)
+    assert krotov[0].n_components == 2000
+    assert krotov[-1].get_params()["loss"] == "power_tanh"
+    assert krotov[-1].solver == "adam" and krotov[-1].max_iter == 150
+    lrp = bench.make_model("l-rp", (8, 8), 0)
+    assert lrp[1].n_components == 5000 and lrp[-1].loss == "squared"
+    # Given readout parameters replace the method's, they are not merged.
+    replaced = bench.make_model("krotov", (8, 8), 0, readout_params={"max_iter": 3})
+    assert replaced[-1].loss == "squared" and replaced[-1].max_iter == 3
+    sgd = bench.make_model("krotov", (8, 8), 0, readout="sgd")
+    assert type(sgd[-1]).__name__ == "SGDClassifier" and sgd[-1].loss == "hinge"
+
+
 def test_bench_centring_override_centres_each_image(tmp_path):
     model = bench.make_model("krotov", (8, 8), 0, n_components=20, centre="image")
     X = np.arange(12, dtype=np.float32).reshape(2, 6)

@@ -10,7 +10,9 @@ deviation over seeds.
 
 import json
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 from sklearn.linear_model import SGDClassifier
@@ -130,24 +132,49 @@ def _krotov_stack(image_shape, seed, n_components, patch_size, second=None, **pa
     ]
 
 
-# method -> (front-end factory or None, default centring, localized?)
-# A factory takes (image_shape, seed, n_components, patch_size, **params) and
-# returns one front end or a list of stacked ones.
+class Method(NamedTuple):
+    """How the benchmark builds one method, and its defaults.
+
+    ``factory`` takes ``(image_shape, seed, n_components, patch_size,
+    **params)`` and returns one front end or a list of stacked ones (``None``:
+    pixels go straight to the readout). ``readout`` holds the default
+    parameters of our delta-rule readout for this method.
+    """
+
+    factory: Callable | None
+    centring: str
+    localized: bool
+    n_components: int = 5000
+    readout: dict = {}
+
+
+# Krotov & Hopfield's classifier: c = tanh(beta S h), error |c - t|**6, Adam.
+KROTOV_READOUT = {
+    "loss": "power_tanh",
+    "solver": "adam",
+    "batch_size": 100,
+    "learning_rate": 0.001,
+    "learning_rate_decay": 0.03,
+    "beta": 0.1,
+    "max_iter": 150,
+    "tol": None,
+}
+
 METHODS = {
-    "sp": (None, "pixel", False),
-    "l-rp": (_localized_random_projection, "pixel", True),
-    "rp": (_localized_random_projection, "pixel", False),
-    "l-rg": (_random_gabor, "pixel", True),
-    "rg": (_random_gabor, "pixel", False),
-    "l-pca": (_per_patch(LocalizedPCA), "pixel", True),
-    "l-ica": (_per_patch(LocalizedICA), "pixel", True),
+    "sp": Method(None, "pixel", False),
+    "l-rp": Method(_localized_random_projection, "pixel", True),
+    "rp": Method(_localized_random_projection, "pixel", False),
+    "l-rg": Method(_random_gabor, "pixel", True),
+    "rg": Method(_random_gabor, "pixel", False),
+    "l-pca": Method(_per_patch(LocalizedPCA), "pixel", True),
+    "l-ica": Method(_per_patch(LocalizedICA), "pixel", True),
     # Whole-image PCA keeps at most one component per pixel; FastICA of
     # hundreds of whole-image components would take hours, so 100 at most.
-    "pca": (_whole_image(LocalizedPCA, np.inf), "pixel", False),
-    "ica": (_whole_image(LocalizedICA, 100), "pixel", False),
-    "krotov": (_krotov, "none", False),
-    "l-krotov": (_krotov, "none", True),
-    "krotov-stack": (_krotov_stack, "none", False),
+    "pca": Method(_whole_image(LocalizedPCA, np.inf), "pixel", False),
+    "ica": Method(_whole_image(LocalizedICA, 100), "pixel", False),
+    "krotov": Method(_krotov, "none", False, 2000, KROTOV_READOUT),
+    "l-krotov": Method(_krotov, "none", True, 2000, KROTOV_READOUT),
+    "krotov-stack": Method(_krotov_stack, "none", False, 2000, KROTOV_READOUT),
 }
 
 CENTRINGS = ("pixel", "image", "none")
@@ -230,7 +257,7 @@ def make_model(
     method,
     image_shape,
     seed,
-    n_components=5000,
+    n_components=None,
     patch_size=10,
     front_params=None,
     readout="delta",
@@ -246,19 +273,24 @@ def make_model(
     baseline); it is built with ``readout_params``. ``front_params`` go to the
     front end. ``centre`` overrides the method's centring: ``"pixel"``
     removes the training mean of each pixel, ``"image"`` each image's own
-    mean, ``"none"`` keeps raw pixels.
+    mean, ``"none"`` keeps raw pixels. ``None`` for ``n_components`` or
+    ``readout_params`` takes the method's default (:data:`METHODS`); given
+    ``readout_params`` replace the default ones, they are not merged.
     """
-    factory, default_centre, localized = METHODS[method]
-    steps = _centring_steps(centre or default_centre)
-    if factory is not None:
-        front = factory(
+    spec = METHODS[method]
+    n_components = n_components or spec.n_components
+    steps = _centring_steps(centre or spec.centring)
+    if spec.factory is not None:
+        front = spec.factory(
             image_shape,
             seed,
             n_components,
-            patch_size if localized else None,
+            patch_size if spec.localized else None,
             **(front_params or {}),
         )
         steps.extend(front if isinstance(front, list) else [front])
+    if readout_params is None and readout == "delta":
+        readout_params = spec.readout
     readout_params = dict(readout_params or {})
     if readout == "mlp":  # the backprop baseline: one hidden layer of the same size
         readout_params.setdefault("hidden_layer_sizes", (n_components,))
@@ -272,7 +304,7 @@ def run_accuracy(
     *,
     seeds=(0, 1, 2),
     protocol="test",
-    n_components=5000,
+    n_components=None,
     patch_size=10,
     front_params=None,
     readout="delta",
@@ -294,7 +326,7 @@ def run_accuracy(
         dataset, protocol, data_home
     )
     peak = gemm_gflops()
-    centre = centre or METHODS[method][1]
+    centre = centre or METHODS[method].centring
     runs = []
     for seed in seeds:
         model = make_model(
@@ -440,7 +472,7 @@ def render_table(results_dir=RESULTS_DIR):
         if record.get("kind") != "accuracy":
             continue
         setting = _describe_setting(record["params"])
-        default_centring = METHODS[record["method"]][1]
+        default_centring = METHODS[record["method"]].centring
         centring = record["params"].get("centring", default_centring)
         if centring != default_centring:
             setting = f"centre={centring}, {setting}"
