@@ -278,7 +278,8 @@ def make_model(
     ``readout_params`` replace the default ones, they are not merged.
     """
     spec = METHODS[method]
-    n_components = n_components or spec.n_components
+    if n_components is None:
+        n_components = spec.n_components
     steps = _centring_steps(centre or spec.centring)
     if spec.factory is not None:
         front = spec.factory(
