@@ -67,6 +67,13 @@ class LocalDeltaClassifier(ClassifierMixin, BaseEstimator):
         Maximum number of passes (epochs) over the training data.
     batch_size : int, default=1
         Samples whose updates are averaged into one step; 1 is online learning.
+    average : bool or int, default=False
+        Polyak averaging, as in :class:`~sklearn.linear_model.SGDClassifier`:
+        ``coef_`` and ``intercept_`` become the mean of the weights after every
+        step, while learning goes on with the current ones. ``True`` averages
+        from the first step; an int starts once that many samples have been
+        seen (skip the noisy start, e.g. 20 epochs' worth). Each synapse only
+        averages its own history, so the rule stays local.
     shuffle : bool, default=True
         Shuffle the training samples before each epoch.
     tol : float or None, default=1e-4
@@ -92,9 +99,10 @@ class LocalDeltaClassifier(ClassifierMixin, BaseEstimator):
     Attributes
     ----------
     coef_ : ndarray of shape (n_classes, n_features)
-        Readout weights, one row per class (two rows for a binary problem).
+        Readout weights, one row per class (two rows for a binary problem);
+        their running mean once ``average`` has started.
     intercept_ : ndarray of shape (n_classes,)
-        Output biases.
+        Output biases (averaged like ``coef_``).
     classes_ : ndarray of shape (n_classes,)
         Class labels.
     n_iter_ : int
@@ -138,6 +146,7 @@ class LocalDeltaClassifier(ClassifierMixin, BaseEstimator):
         "solver": [StrOptions({"sgd", "adam"})],
         "max_iter": [Interval(numbers.Integral, 1, None, closed="left")],
         "batch_size": [Interval(numbers.Integral, 1, None, closed="left")],
+        "average": ["boolean", Interval(numbers.Integral, 1, None, closed="left")],
         "shuffle": ["boolean"],
         "tol": [Interval(numbers.Real, 0, None, closed="left"), None],
         "n_iter_no_change": [Interval(numbers.Integral, 1, None, closed="left")],
@@ -159,6 +168,7 @@ class LocalDeltaClassifier(ClassifierMixin, BaseEstimator):
         solver="sgd",
         max_iter=50,
         batch_size=1,
+        average=False,
         shuffle=True,
         tol=1e-4,
         n_iter_no_change=5,
@@ -176,6 +186,7 @@ class LocalDeltaClassifier(ClassifierMixin, BaseEstimator):
         self.solver = solver
         self.max_iter = max_iter
         self.batch_size = batch_size
+        self.average = average
         self.shuffle = shuffle
         self.tol = tol
         self.n_iter_no_change = n_iter_no_change
@@ -317,6 +328,15 @@ class LocalDeltaClassifier(ClassifierMixin, BaseEstimator):
                 0.999,
                 1e-8,
             )
+        self._average_state = None
+        if self.average is not False:
+            self._live_weights = (self.coef_, self.intercept_)
+            self._average_state = (
+                np.zeros_like(self.coef_),
+                np.zeros_like(self.intercept_),
+                np.zeros(2, dtype=np.int64),
+                1 if self.average is True else int(self.average),
+            )
         if self.learning_rate == "auto":
             squared_norms = np.einsum("ij,ij->i", X, X, dtype=np.float64)
             self.learning_rate_ = 0.2 / (float(np.mean(squared_norms)) + 1.0)
@@ -330,21 +350,28 @@ class LocalDeltaClassifier(ClassifierMixin, BaseEstimator):
         else:
             order = np.arange(X.shape[0])
         start = time.perf_counter()
+        if self._average_state is None:
+            weights, intercept = self.coef_, self.intercept_
+        else:  # learning goes on with the live weights, coef_ shows their mean
+            weights, intercept = self._live_weights
         loss = delta_rule.delta_rule_epoch(
             X,
             labels.astype(np.int64),
             order,
-            self.coef_,
-            self.intercept_,
+            weights,
+            intercept,
             self.learning_rate_ / (1.0 + self.learning_rate_decay * self.n_iter_),
             self.batch_size,
             _LOSS_CODES[self.loss, self.output_activation],
             float(self.beta),
             float(self.power),
             self._adam_state,
+            self._average_state,
         )
         self._epoch_seconds = time.perf_counter() - start
-        if not (np.isfinite(loss) and np.all(np.isfinite(self.coef_))):
+        if self._average_state is not None and self._average_state[2][1] > 0:
+            self.coef_, self.intercept_ = self._average_state[:2]
+        if not (np.isfinite(loss) and np.all(np.isfinite(weights))):
             raise ValueError(
                 "The delta rule diverged (non-finite weights); reduce "
                 f"learning_rate (currently {self.learning_rate_:.3g}) or rescale X."

@@ -47,6 +47,7 @@ ESTIMATORS = [
     LocalDeltaClassifier(random_state=0),
     LocalDeltaClassifier(loss="softmax", batch_size=4, random_state=0),
     LocalDeltaClassifier(loss="power_tanh", solver="adam", random_state=0),
+    LocalDeltaClassifier(average=10, batch_size=2, random_state=0),
 ]
 
 

@@ -63,7 +63,18 @@ def test_kernel_equals_reference_rule(loss, batch_size):
         X, labels, order, W, b, 0.05, batch_size, loss
     )
     delta_rule.delta_rule_epoch(
-        X, labels, order, W, b, 0.05, batch_size, LOSS_CODES[loss], 0.1, 6.0, None
+        X,
+        labels,
+        order,
+        W,
+        b,
+        0.05,
+        batch_size,
+        LOSS_CODES[loss],
+        0.1,
+        6.0,
+        None,
+        None,
     )
     np.testing.assert_allclose(W, expected_W, rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(b, expected_b, rtol=1e-10, atol=1e-12)
@@ -85,7 +96,18 @@ def test_adam_step_equals_reference():
     )
     W0 = W.copy()
     delta_rule.delta_rule_epoch(
-        X, labels, np.arange(6), W, b, 0.01, 6, delta_rule.SOFTMAX, 0.1, 6.0, state
+        X,
+        labels,
+        np.arange(6),
+        W,
+        b,
+        0.01,
+        6,
+        delta_rule.SOFTMAX,
+        0.1,
+        6.0,
+        state,
+        None,
     )
     grad = np.mean(
         [
@@ -237,6 +259,8 @@ def test_bad_input_is_a_clear_error(X, y, error, match):
         ({"learning_rate": -1.0}, "learning_rate"),
         ({"power": 1.0}, "power"),
         ({"batch_size": 0}, "batch_size"),
+        ({"average": 0}, "average"),
+        ({"average": "yes"}, "average"),
     ],
 )
 def test_bad_parameters_are_named(params, match):
@@ -289,3 +313,54 @@ def test_learning_rate_decays_per_epoch(digits):
     stepwise.learning_rate_ = 0.01 / 2  # what epoch 1 uses with decay 1
     stepwise.partial_fit(X, y)
     np.testing.assert_allclose(decayed.coef_, stepwise.coef_, rtol=1e-6)
+
+
+@pytest.mark.parametrize("batch_size", [1, 4])
+def test_kernel_average_is_the_mean_of_the_steps(batch_size):
+    rng = np.random.RandomState(2)
+    X, labels = rng.randn(12, 5), rng.randint(0, 3, 12)
+    W, b = rng.randn(3, 5) * 0.1, rng.rand(3) * 0.1
+    snapshots, W_live, b_live = [], W.copy(), b.copy()
+    for start in range(0, 12, batch_size):
+        order = np.arange(start, start + batch_size)
+        W_live, b_live = reference_epoch(
+            X, labels, order, W_live, b_live, 0.05, batch_size, "softmax"
+        )
+        snapshots.append((W_live, b_live))
+    counts = np.zeros(2, np.int64)
+    state = (np.zeros_like(W), np.zeros_like(b), counts, 5)  # from sample 5 on
+    delta_rule.delta_rule_epoch(
+        X, labels, np.arange(12), W, b, 0.05, batch_size, delta_rule.SOFTMAX,
+        0.1, 6.0, None, state,
+    )  # fmt: skip
+    averaged = snapshots[(5 - 1) // batch_size :]
+    np.testing.assert_allclose(W, W_live, rtol=1e-10)  # learning is unchanged
+    np.testing.assert_allclose(state[0], np.mean([w for w, _ in averaged], axis=0))
+    np.testing.assert_allclose(state[1], np.mean([c for _, c in averaged], axis=0))
+    np.testing.assert_array_equal(counts, [12, len(averaged)])
+
+
+def test_average_reports_the_mean_weights_and_keeps_learning(digits):
+    X, y = digits[0][:300], digits[1][:300]
+    params = dict(loss="softmax", learning_rate=0.5, batch_size=300, random_state=0)
+    plain = LocalDeltaClassifier(**params)
+    averaged = LocalDeltaClassifier(average=601, **params)  # from epoch 3 on
+    snapshots = []
+    for epoch in range(6):
+        plain.partial_fit(X, y, classes=np.arange(10))
+        averaged.partial_fit(X, y, classes=np.arange(10))
+        snapshots.append((plain.coef_.copy(), plain.intercept_.copy()))
+        if epoch < 2:  # not started: the current weights
+            np.testing.assert_array_equal(averaged.coef_, plain.coef_)
+    mean_coef = np.mean([c for c, _ in snapshots[2:]], axis=0)
+    np.testing.assert_allclose(averaged.coef_, mean_coef, rtol=1e-5, atol=1e-7)
+    fitted = LocalDeltaClassifier(average=True, max_iter=6, tol=None, **params)
+    fitted.fit(X, y)
+    mean_coef = np.mean([c for c, _ in snapshots], axis=0)
+    mean_intercept = np.mean([b for _, b in snapshots], axis=0)
+    np.testing.assert_allclose(fitted.coef_, mean_coef, rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(fitted.intercept_, mean_intercept, rtol=1e-5)
+    X_test = digits[0][300:]
+    np.testing.assert_array_equal(
+        fitted.predict(X_test), np.argmax(X_test @ mean_coef.T + mean_intercept, 1)
+    )

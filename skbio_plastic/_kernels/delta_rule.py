@@ -58,7 +58,18 @@ def output_error(a, label, loss, beta, power, delta):
 
 @njit(cache=True, fastmath=True)
 def delta_rule_epoch(
-    X, labels, order, W, b, learning_rate, batch_size, loss, beta, power, adam_state
+    X,
+    labels,
+    order,
+    W,
+    b,
+    learning_rate,
+    batch_size,
+    loss,
+    beta,
+    power,
+    adam_state,
+    average_state,
 ):
     """One pass of the delta rule over ``X[order]``, updating ``W`` and ``b`` in place.
 
@@ -67,6 +78,10 @@ def delta_rule_epoch(
     averaged into one step. ``adam_state`` is ``None`` for plain steps or the
     tuple ``(m_W, v_W, m_b, v_b, t, beta1, beta2, eps)`` of Adam's per-synapse
     moments (``t`` a one-element step counter), updated in place.
+    ``average_state`` is ``None`` or ``(W_avg, b_avg, counts, start)``: after
+    every step, once ``counts[0]`` (samples seen, updated here) reaches
+    ``start``, ``W_avg`` and ``b_avg`` take in the new weights as a running
+    mean over the ``counts[1]`` steps averaged so far (Polyak averaging).
     Returns the mean loss of the samples seen.
     """
     n_out, n_in = W.shape
@@ -109,7 +124,24 @@ def delta_rule_epoch(
                 _adam_step(W, b, grad_W, grad_b, learning_rate, adam_state)
             grad_W[:] = 0.0
             grad_b[:] = 0.0
+        if average_state is not None:
+            _average_step(W, b, stop - start, average_state)
     return total / max(n, 1)
+
+
+@njit(cache=True, fastmath=True)
+def _average_step(W, b, n_new, average_state):
+    """Count ``n_new`` samples; once averaging has started, fold ``W``, ``b`` in."""
+    W_avg, b_avg, counts, start = average_state
+    counts[0] += n_new
+    if counts[0] < start:
+        return
+    counts[1] += 1
+    weight = 1.0 / counts[1]
+    for j in range(W.shape[0]):
+        for i in range(W.shape[1]):
+            W_avg[j, i] += (W[j, i] - W_avg[j, i]) * weight
+        b_avg[j] += (b[j] - b_avg[j]) * weight
 
 
 @njit(cache=True, fastmath=True)

@@ -94,9 +94,9 @@ def time_delta_epoch(n_samples, n_components, numpy_samples, repeats, rng):
     b = np.zeros(10, np.float32)
     order = np.arange(n_samples)
     run = partial(delta_rule_epoch, H, labels, order, W, b, 1e-4, 1, SQUARED_RELU,
-                  0.1, 6.0, None)  # fmt: skip
+                  0.1, 6.0, None, None)  # fmt: skip
     delta_rule_epoch(H[:10], labels, order[:10], W, b, 1e-4, 1, SQUARED_RELU,
-                     0.1, 6.0, None)  # fmt: skip
+                     0.1, 6.0, None, None)  # fmt: skip
     seconds = best_time(run, repeats)
     m = min(numpy_samples, n_samples)
     H64, W64, b64 = H[:m].astype(np.float64), W.astype(np.float64), b.astype(float)
