@@ -331,9 +331,10 @@ class LocalDeltaClassifier(ClassifierMixin, BaseEstimator):
         self._average_state = None
         if self.average is not False:
             self._live_weights = (self.coef_, self.intercept_)
+            # float64 sums: late steps change the mean by less than float32's ulp
             self._average_state = (
-                np.zeros_like(self.coef_),
-                np.zeros_like(self.intercept_),
+                np.zeros(self.coef_.shape),
+                np.zeros(self.intercept_.shape),
                 np.zeros(2, dtype=np.int64),
                 1 if self.average is True else int(self.average),
             )
@@ -370,7 +371,9 @@ class LocalDeltaClassifier(ClassifierMixin, BaseEstimator):
         )
         self._epoch_seconds = time.perf_counter() - start
         if self._average_state is not None and self._average_state[2][1] > 0:
-            self.coef_, self.intercept_ = self._average_state[:2]
+            dtype = weights.dtype
+            self.coef_ = self._average_state[0].astype(dtype)
+            self.intercept_ = self._average_state[1].astype(dtype)
         if not (np.isfinite(loss) and np.all(np.isfinite(weights))):
             raise ValueError(
                 "The delta rule diverged (non-finite weights); reduce "
