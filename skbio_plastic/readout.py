@@ -72,7 +72,7 @@ class LocalDeltaClassifier(ClassifierMixin, BaseEstimator):
         ``coef_`` and ``intercept_`` become the mean of the weights after every
         step, while learning goes on with the current ones. ``True`` averages
         from the first step; an int starts once that many samples have been
-        seen (skip the noisy start, e.g. 20 epochs' worth). Each synapse only
+        seen (skip the noisy start, e.g. a third of the epochs). Each synapse only
         averages its own history, so the rule stays local.
     shuffle : bool, default=True
         Shuffle the training samples before each epoch.

@@ -129,13 +129,14 @@ def test_bench_centring_override_centres_each_image(tmp_path):
             "--front-end",
             '{"n_epochs": 1}',
             "--readout",
-            '{"max_iter": 2, "tol": null}',
+            '{"max_iter": 2, "tol": null, "average": 100}',
         ),
         *("--centre", "image"),
     )
     (path,) = tmp_path.glob("digits_krotov_test_*.json")
     assert json.loads(path.read_text())["params"]["centring"] == "image"
-    assert "centre=image, H=20" in bench.render_table(tmp_path)
+    table = bench.render_table(tmp_path)
+    assert "centre=image, H=20" in table and "average=100" in table
 
 
 def test_stacked_krotov_record_names_both_layers(tmp_path):

@@ -437,6 +437,7 @@ _READOUT_KEYS = (
     ("solver", "solver"),
     ("batch", "batch_size"),
     ("epochs", "max_iter"),
+    ("average", "average"),
 )
 
 
