@@ -354,6 +354,10 @@ def test_average_reports_the_mean_weights_and_keeps_learning(digits):
             np.testing.assert_array_equal(averaged.coef_, plain.coef_)
     mean_coef = np.mean([c for c, _ in snapshots[2:]], axis=0)
     np.testing.assert_allclose(averaged.coef_, mean_coef, rtol=1e-5, atol=1e-7)
+    restored = pickle.loads(pickle.dumps(averaged))  # learning resumes after a copy
+    np.testing.assert_array_equal(
+        restored.partial_fit(X, y).coef_, averaged.partial_fit(X, y).coef_
+    )
     fitted = LocalDeltaClassifier(average=True, max_iter=6, tol=None, **params)
     fitted.fit(X, y)
     mean_coef = np.mean([c for c, _ in snapshots], axis=0)
