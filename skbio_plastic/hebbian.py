@@ -29,6 +29,9 @@ _BLOWUP_FACTOR = 10.0
 # tolerance of the steady state and the most steps per input.
 _DYNAMICS_TOL = 1e-6
 _DYNAMICS_MAX_STEPS = 10_000
+# normalize_input="patch": floor of a field's centred energy, as a fraction of
+# the field's share of the whole input's centred energy.
+_FIELD_ENERGY_FLOOR = 0.1
 
 
 def _signed_power(W, p):
@@ -218,10 +221,17 @@ class KrotovHebbianTransformer(FilterBankTransformer):
     power : float, default=4.5
         Exponent ``n`` of the activation ``relu(.) ** n`` in ``transform``
         (the paper uses 4.5 on MNIST). It does not affect learning.
-    normalize_input : bool, default=True
+    normalize_input : bool or "patch", default=True
         In ``transform``, scale each input to unit L2 length before the
         product (the authors' advice for the classifier; all-zero rows stay
-        zero). Learning always sees the raw inputs.
+        zero). ``"patch"``: each unit sees its own receptive field (its patch,
+        or the whole input without patches) with the field's mean removed and
+        scaled to unit length, ``relu(w . (x_P - m_P) / c_P) ** power`` with
+        ``c_P = sqrt(||x_P - m_P||^2 + f)``; the floor ``f``, a tenth of the
+        field's share of the input's own centred energy, keeps flat patches
+        from being blown up. This local contrast normalisation is what colour
+        images need (see the results page). Learning always sees the raw
+        inputs.
     patch_size : int or None, default=None
         Localized variant: each unit sees only one random square patch of
         ``patch_size x patch_size`` pixels (all channels) and its weights stay
@@ -348,7 +358,7 @@ class KrotovHebbianTransformer(FilterBankTransformer):
         "n_epochs": [Interval(numbers.Integral, 1, None, closed="left")],
         "batch_size": [Interval(numbers.Integral, 1, None, closed="left")],
         "power": [Interval(numbers.Real, 0, None, closed="neither")],
-        "normalize_input": ["boolean"],
+        "normalize_input": ["boolean", StrOptions({"patch"})],
         "patch_size": [Interval(numbers.Integral, 1, None, closed="left"), None],
         "image_shape": [tuple, list, None],
         "solver": [StrOptions({"ranking", "dynamics"})],
@@ -634,13 +644,49 @@ class KrotovHebbianTransformer(FilterBankTransformer):
 
     def _activate(self, currents, X_batch):
         """``relu(currents / ||x||) ** power`` in place (one fused pass)."""
-        if self.normalize_input:
+        if self.normalize_input == "patch":
+            self._normalize_receptive_fields(currents, X_batch)
+            scale = np.ones(currents.shape[0], dtype=currents.dtype)
+        elif self.normalize_input:
             norms = np.sqrt(np.einsum("ij,ij->i", X_batch, X_batch))
             norms[norms == 0] = 1.0  # an all-zero input stays zero
             scale = (1.0 / norms).astype(currents.dtype)
         else:
             scale = np.ones(currents.shape[0], dtype=currents.dtype)
         _krotov.scaled_relu_power(currents, scale, float(self.power))
+
+    def _normalize_receptive_fields(self, currents, X_batch):
+        """``currents[a, mu] = w_mu . (x_P - m_P) / c_P`` in place, P mu's field.
+
+        The statistics of the distinct fields come from two products with
+        their masks, ``(X, X**2) @ masks.T``, a fraction of the main product.
+        """
+        fields, field_of_unit, row_sums = self._receptive_fields()
+        size = fields.sum(axis=1)
+        sums = X_batch @ fields.T
+        energy = (X_batch * X_batch) @ fields.T
+        means = sums / size
+        energy -= sums * means  # centred: ||x_P||^2 - |P| m_P^2
+        image_sums = X_batch.sum(axis=1, keepdims=True)
+        image_energy = np.einsum("ij,ij->i", X_batch, X_batch)[:, None]
+        image_energy -= image_sums * image_sums / X_batch.shape[1]
+        floor = _FIELD_ENERGY_FLOOR * image_energy * (size / X_batch.shape[1])
+        inverse_norms = 1.0 / np.sqrt(np.maximum(energy, 0) + floor)
+        inverse_norms[~np.isfinite(inverse_norms)] = 0.0  # a constant input
+        currents -= means[:, field_of_unit] * row_sums
+        currents *= inverse_norms[:, field_of_unit]
+
+    def _receptive_fields(self):
+        """Masks of the distinct receptive fields, each unit's field, row sums."""
+        W = self.components_
+        if not hasattr(self, "patch_origins_"):
+            return np.ones((1, W.shape[1]), W.dtype), np.zeros(len(W), int), W.sum(1)
+        origins, field_of_unit = np.unique(
+            self.patch_origins_, axis=0, return_inverse=True
+        )
+        patch_shape = self._image_geometry(W.shape[1])[1]
+        fields = patch_mask(self.image_shape_, patch_shape, origins)
+        return fields.astype(W.dtype), field_of_unit.ravel(), W.sum(axis=1)
 
     def __getstate__(self):
         state = super().__getstate__()

@@ -36,6 +36,9 @@ ESTIMATORS = [
         n_components=10, k=2, n_epochs=2, p=2.5, dtype="float64", random_state=0
     ),
     KrotovHebbianTransformer(
+        n_components=10, k=2, n_epochs=2, normalize_input="patch", random_state=0
+    ),
+    KrotovHebbianTransformer(
         n_components=6,
         k=2,
         delta=0.01,

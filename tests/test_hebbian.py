@@ -291,6 +291,7 @@ def test_dynamics_anti_hebbian_instability_is_caught(digits):
         ({"solver": "ode"}, "solver"),
         ({"n_components": 5, "k": 7}, "k=7 must be at most n_components=5"),
         ({"patch_size": 20, "image_shape": (8, 8)}, "patch_size"),
+        ({"normalize_input": "image"}, "normalize_input"),
     ],
 )
 def test_bad_parameters_are_clear_errors(digits, params, match):
@@ -367,6 +368,37 @@ def test_transform_is_normalized_relu_power(digits, power):
     raw = est.set_params(normalize_input=False, power=1).transform(X)
     np.testing.assert_allclose(raw, np.maximum(X @ est.components_.T, 0))
     np.testing.assert_array_equal(est.intercept_, 0)
+
+
+def test_patch_normalization_equals_reference(digits):
+    X = digits[:30].copy()
+    X[4] = 0.5  # a constant input gives zeros, not NaN
+    est = KrotovHebbianTransformer(
+        20, k=2, patch_size=3, image_shape=(8, 8), n_epochs=2, power=2.0,
+        dtype="float64", random_state=0, normalize_input="patch",
+    ).fit(digits[:300])  # fmt: skip
+    expected = np.zeros((30, 20))
+    for a, x in enumerate(X):
+        image_energy = np.sum((x - x.mean()) ** 2)
+        for mu, w in enumerate(est.components_):
+            field = w != 0
+            x_p = x[field] - x[field].mean()
+            floor = 0.1 * image_energy * field.sum() / x.size
+            c = np.sqrt(np.sum(x_p**2) + floor)
+            if c > 0:
+                expected[a, mu] = max(w[field] @ x_p / c, 0) ** 2
+    np.testing.assert_allclose(est.transform(X), expected, rtol=1e-9, atol=1e-12)
+    assert np.all(est.transform(X)[4] == 0)
+
+
+def test_patch_normalization_ignores_brightness_and_contrast(digits):
+    """Whole-input units: transform(a x + b) == transform(x) for any a > 0."""
+    est = KrotovHebbianTransformer(
+        10, k=2, n_epochs=2, normalize_input="patch", dtype="float64", random_state=0
+    ).fit(digits[:200])
+    X = digits[:20]
+    np.testing.assert_allclose(est.transform(3 * X + 0.7), est.transform(X))
+    assert np.count_nonzero(est.transform(X)) > 0
 
 
 def test_set_output_pandas(digits):
