@@ -127,7 +127,7 @@ def test_bench_centring_override_centres_each_image(tmp_path):
         *("--method", "krotov", "--n-components", "20", "--seeds", "0"),
         *(
             "--front-end",
-            '{"n_epochs": 1}',
+            '{"n_epochs": 1, "normalize_input": "patch"}',
             "--readout",
             '{"max_iter": 2, "tol": null, "average": 100}',
         ),
@@ -137,6 +137,7 @@ def test_bench_centring_override_centres_each_image(tmp_path):
     assert json.loads(path.read_text())["params"]["centring"] == "image"
     table = bench.render_table(tmp_path)
     assert "centre=image, H=20" in table and "average=100" in table
+    assert "normalize=patch" in table
 
 
 def test_stacked_krotov_record_names_both_layers(tmp_path):

@@ -429,7 +429,10 @@ _FRONT_END_KEYS = (
     ("delta", "delta"),
     ("eps", "learning_rate"),
     ("epochs", "n_epochs"),
+    ("normalize", "normalize_input"),
 )
+# Values not worth a mention in the table (the estimator's default).
+_UNREMARKABLE = {"normalize_input": True}
 _READOUT_KEYS = (
     ("loss", "loss"),
     ("lr", "learning_rate"),
@@ -445,7 +448,7 @@ def _front_end_parts(front):
     return [
         f"{name}={front[key]}"
         for name, key in _FRONT_END_KEYS
-        if front.get(key) is not None
+        if front.get(key) is not None and front[key] is not _UNREMARKABLE.get(key)
     ]
 
 
