@@ -646,8 +646,8 @@ class KrotovHebbianTransformer(FilterBankTransformer):
         """``relu(currents / ||x||) ** power`` in place (one fused pass)."""
         if self.normalize_input == "patch":
             self._normalize_receptive_fields(currents, X_batch)
-            scale = np.ones(currents.shape[0], dtype=currents.dtype)
-        elif self.normalize_input:
+            return
+        if self.normalize_input:
             norms = np.sqrt(np.einsum("ij,ij->i", X_batch, X_batch))
             norms[norms == 0] = 1.0  # an all-zero input stays zero
             scale = (1.0 / norms).astype(currents.dtype)
@@ -656,7 +656,7 @@ class KrotovHebbianTransformer(FilterBankTransformer):
         _krotov.scaled_relu_power(currents, scale, float(self.power))
 
     def _normalize_receptive_fields(self, currents, X_batch):
-        """``currents[a, mu] = w_mu . (x_P - m_P) / c_P`` in place, P mu's field.
+        """``relu(w_mu . (x_P - m_P) / c_P) ** power`` in place, P mu's field.
 
         The statistics of the distinct fields come from two products with
         their masks, ``(X, X**2) @ masks.T``, a fraction of the main product.
@@ -673,8 +673,14 @@ class KrotovHebbianTransformer(FilterBankTransformer):
         floor = _FIELD_ENERGY_FLOOR * image_energy * (size / X_batch.shape[1])
         inverse_norms = 1.0 / np.sqrt(np.maximum(energy, 0) + floor)
         inverse_norms[~np.isfinite(inverse_norms)] = 0.0  # a constant input
-        currents -= means[:, field_of_unit] * row_sums
-        currents *= inverse_norms[:, field_of_unit]
+        _krotov.field_normalized_relu_power(
+            currents,
+            means.astype(currents.dtype, copy=False),
+            inverse_norms.astype(currents.dtype, copy=False),
+            field_of_unit,
+            row_sums.astype(currents.dtype, copy=False),
+            float(self.power),
+        )
 
     def _receptive_fields(self):
         """Masks of the distinct receptive fields, each unit's field, row sums."""

@@ -369,15 +369,9 @@ def sparse_plasticity_step(
 def scaled_relu_power(currents, scale, power):
     """``currents[a] = relu(scale[a] * currents[a]) ** power`` in place.
 
-    The activation of ``transform`` in one pass per row. Whole and half-whole
-    powers (4, 4.5, ...) use products and a square root, which vectorise;
-    other powers call ``pow`` element by element.
+    The activation of ``transform`` in one pass per row.
     """
     n_samples, n_units = currents.shape
-    whole = math.floor(power)
-    frac = power - whole
-    n_mult = int(whole)
-    fast = frac == 0.0 or frac == 0.5
     base = np.empty(n_units, dtype=currents.dtype)
     for a in range(n_samples):
         row = currents[a]
@@ -385,20 +379,53 @@ def scaled_relu_power(currents, scale, power):
         for mu in range(n_units):
             v = row[mu] * s
             base[mu] = v if v > 0.0 else 0.0
-        if power == 1.0:
-            for mu in range(n_units):
-                row[mu] = base[mu]
-        elif fast:
-            if frac == 0.5:
-                for mu in range(n_units):
-                    row[mu] = math.sqrt(base[mu])
-            else:
-                for mu in range(n_units):
-                    row[mu] = 1.0
-            for _ in range(n_mult):
-                for mu in range(n_units):
-                    row[mu] *= base[mu]
+        _power_into(row, base, power)
+
+
+@njit(cache=True, fastmath=FASTMATH)
+def field_normalized_relu_power(
+    currents, means, inverse_norms, field_of_unit, row_sums, power
+):
+    """``currents[a, mu] = relu((currents[a, mu] - m * row_sums[mu]) * c) ** power``.
+
+    ``m = means[a, f]`` and ``c = inverse_norms[a, f]`` are the statistics of
+    the receptive field ``f = field_of_unit[mu]`` of unit ``mu`` for sample
+    ``a``: ``transform`` with ``normalize_input="patch"``, in place, one pass.
+    """
+    n_samples, n_units = currents.shape
+    base = np.empty(n_units, dtype=currents.dtype)
+    for a in range(n_samples):
+        row = currents[a]
+        mean = means[a]
+        inverse_norm = inverse_norms[a]
+        for mu in range(n_units):
+            f = field_of_unit[mu]
+            v = (row[mu] - mean[f] * row_sums[mu]) * inverse_norm[f]
+            base[mu] = v if v > 0.0 else 0.0
+        _power_into(row, base, power)
+
+
+@njit(cache=True, fastmath=FASTMATH)
+def _power_into(row, base, power):
+    """``row = base ** power`` for ``base >= 0``.
+
+    Whole and half-whole powers (4, 4.5, ...) use products and a square root,
+    which vectorise; other powers call ``pow`` element by element.
+    """
+    whole = math.floor(power)
+    frac = power - whole
+    if power == 1.0:
+        row[:] = base
+    elif frac == 0.0 or frac == 0.5:
+        if frac == 0.5:
+            for mu in range(row.shape[0]):
+                row[mu] = math.sqrt(base[mu])
         else:
-            for mu in range(n_units):
-                b = base[mu]
-                row[mu] = b**power if b > 0.0 else 0.0
+            row[:] = 1.0
+        for _ in range(int(whole)):
+            for mu in range(row.shape[0]):
+                row[mu] *= base[mu]
+    else:
+        for mu in range(row.shape[0]):
+            b = base[mu]
+            row[mu] = b**power if b > 0.0 else 0.0
