@@ -671,8 +671,9 @@ class KrotovHebbianTransformer(FilterBankTransformer):
         image_energy = np.einsum("ij,ij->i", X_batch, X_batch)[:, None]
         image_energy -= image_sums * image_sums / X_batch.shape[1]
         floor = _FIELD_ENERGY_FLOOR * image_energy * (size / X_batch.shape[1])
-        inverse_norms = 1.0 / np.sqrt(np.maximum(energy, 0) + floor)
-        inverse_norms[~np.isfinite(inverse_norms)] = 0.0  # a constant input
+        with np.errstate(divide="ignore"):  # a constant input: its features are 0
+            inverse_norms = 1.0 / np.sqrt(np.maximum(energy, 0) + floor)
+        inverse_norms[~np.isfinite(inverse_norms)] = 0.0
         _krotov.field_normalized_relu_power(
             currents,
             means.astype(currents.dtype, copy=False),

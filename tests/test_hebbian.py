@@ -1,6 +1,7 @@
 """KrotovHebbianTransformer: the learning rule itself, its failure modes, the API."""
 
 import pickle
+import warnings
 
 import numpy as np
 import pytest
@@ -387,8 +388,11 @@ def test_patch_normalization_equals_reference(digits):
             c = np.sqrt(np.sum(x_p**2) + floor)
             if c > 0:
                 expected[a, mu] = max(w[field] @ x_p / c, 0) ** 2
-    np.testing.assert_allclose(est.transform(X), expected, rtol=1e-9, atol=1e-12)
-    assert np.all(est.transform(X)[4] == 0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # and without a division warning
+        features = est.transform(X)
+    np.testing.assert_allclose(features, expected, rtol=1e-9, atol=1e-12)
+    assert np.all(features[4] == 0)
 
 
 def test_patch_normalization_ignores_brightness_and_contrast(digits):
