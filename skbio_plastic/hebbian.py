@@ -643,7 +643,11 @@ class KrotovHebbianTransformer(FilterBankTransformer):
         )
 
     def _activate(self, currents, X_batch):
-        """``relu(currents / ||x||) ** power`` in place (one fused pass)."""
+        """``relu(currents / ||x||) ** power`` in place (one fused pass).
+
+        With ``normalize_input="patch"`` each unit's receptive field is
+        centred and normalised instead (``_normalize_receptive_fields``).
+        """
         if self.normalize_input == "patch":
             self._normalize_receptive_fields(currents, X_batch)
             return
