@@ -14,31 +14,16 @@ from sklearn.base import (
     ClassNamePrefixFeaturesOutMixin,
     TransformerMixin,
 )
-from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ._sklearn_compat import Interval
+from ._validation import DTYPE_CONSTRAINT, resolve_dtype
 from .receptive_fields import resolve_image_shape, resolve_patch_size
 
 # Rows per transform batch are chosen so that one batch of outputs stays near
 # this many elements (64 MiB of float32): memory stays bounded for any n_samples
 # while every batch is still a large, efficient GEMM.
 _TRANSFORM_BATCH_ELEMENTS = 1 << 24
-
-_FLOAT_DTYPES = {"float32": np.float32, "float64": np.float64}
-
-
-def resolve_dtype(dtype):
-    """Map the ``dtype`` parameter (a name or a numpy float type) to a numpy type."""
-    try:
-        resolved = np.dtype(dtype)
-    except TypeError:
-        resolved = None
-    if resolved is None or resolved.name not in _FLOAT_DTYPES:
-        raise ValueError(
-            f"dtype must be 'float32' or 'float64' (or the numpy type), got {dtype!r}."
-        )
-    return _FLOAT_DTYPES[resolved.name]
-
 
 class FilterBankTransformer(
     ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
@@ -53,7 +38,7 @@ class FilterBankTransformer(
 
     _parameter_constraints: dict = {
         "n_components": [Interval(numbers.Integral, 1, None, closed="left")],
-        "dtype": [StrOptions(set(_FLOAT_DTYPES)), type],
+        "dtype": DTYPE_CONSTRAINT,
         "random_state": ["random_state"],
     }
 

@@ -43,7 +43,7 @@ def resolve_image_shape(image_shape, n_features):
             raise ValueError(
                 f"image_shape=None needs a square grayscale image, but X has "
                 f"n_features={n_features}, which is not a perfect square. Pass "
-                "image_shape=(height, width) or (height, width, channels)."
+                f"image_shape={_likely_shape(n_features)}."
             )
         return (side, side, 1)
     shape = tuple(image_shape)
@@ -63,6 +63,19 @@ def resolve_image_shape(image_shape, n_features):
             f"features, but X has n_features={n_features}."
         )
     return shape
+
+
+def _likely_shape(n_features):
+    """The ``image_shape`` to suggest for rows of ``n_features``."""
+    for channels in (3, 4):
+        side = math.isqrt(n_features // channels)
+        if side * side * channels == n_features:
+            return (
+                f"({side}, {side}, {channels}) for square colour images with "
+                f"channels last (rows of (height, width, channels) arrays), or "
+                "(height, width) / (height, width, channels)"
+            )
+    return "(height, width) or (height, width, channels)"
 
 
 def resolve_patch_size(patch_size, image_shape):

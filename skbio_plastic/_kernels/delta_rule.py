@@ -10,13 +10,15 @@ import math
 import numpy as np
 from numba import njit
 
+from . import FASTMATH
+
 SQUARED_RELU = 0
 SQUARED_LINEAR = 1
 SOFTMAX = 2
 POWER_TANH = 3
 
 
-@njit(cache=True, fastmath=True)
+@njit(cache=True, fastmath=FASTMATH)
 def output_error(a, label, loss, beta, power, delta):
     """Write the local error ``-dL/da`` of one sample into ``delta``; return ``L``.
 
@@ -56,7 +58,7 @@ def output_error(a, label, loss, beta, power, delta):
     return value
 
 
-@njit(cache=True, fastmath=True)
+@njit(cache=True, fastmath=FASTMATH)
 def delta_rule_epoch(
     X,
     labels,
@@ -129,7 +131,7 @@ def delta_rule_epoch(
     return total / max(n, 1)
 
 
-@njit(cache=True, fastmath=True)
+@njit(cache=True, fastmath=FASTMATH)
 def _average_step(W, b, n_new, average_state):
     """Count ``n_new`` samples; once averaging has started, fold ``W``, ``b`` in."""
     W_avg, b_avg, counts, start = average_state
@@ -144,7 +146,7 @@ def _average_step(W, b, n_new, average_state):
         b_avg[j] += (b[j] - b_avg[j]) * weight
 
 
-@njit(cache=True, fastmath=True)
+@njit(cache=True, fastmath=FASTMATH)
 def _adam_step(W, b, grad_W, grad_b, learning_rate, adam_state):
     """Adam ascent along the local error signal; moments are per synapse."""
     m_W, v_W, m_b, v_b, t, beta1, beta2, eps = adam_state

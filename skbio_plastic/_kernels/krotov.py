@@ -16,14 +16,13 @@ import math
 import numpy as np
 from numba import njit
 
+from . import FASTMATH
+
 # How Wp = sign(W) |W| ** (p - 1) is kept in step with W.
 POWER_SAME = 0  # p == 2: Wp is W itself (the same array), nothing to do
 POWER_CUBE = 1  # p == 3: Wp = W * |W|
 POWER_GENERAL = 2  # any real p >= 2
 
-# fastmath without the "no NaN / no inf" assumptions: the divergence check
-# must see non-finite values, which fastmath=True would let LLVM optimise away.
-FASTMATH = {"nsz", "arcp", "contract", "afn", "reassoc"}
 
 # Smallest max|dW| the step is divided by (the reference floors it too).
 _TINY = 1e-30

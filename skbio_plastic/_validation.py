@@ -1,0 +1,101 @@
+"""Checks of user input shared by every estimator: parameters and data.
+
+Errors and warnings name the parameter or array, what was seen and what was
+expected, and how to fix it.
+"""
+
+import math
+import warnings
+
+import numpy as np
+
+from ._sklearn_compat import Options, StrOptions
+
+__all__ = [
+    "DTYPE_CONSTRAINT",
+    "resolve_dtype",
+    "warn_if_large_scale",
+    "warn_if_channels_first",
+]
+
+_FLOAT_DTYPES = {"float32": np.float32, "float64": np.float64}
+
+# The ``dtype`` parameter: a name, a numpy float type or a numpy dtype (its
+# kind is checked by resolve_dtype at fit).
+DTYPE_CONSTRAINT = [
+    StrOptions(set(_FLOAT_DTYPES)),
+    Options(type, {np.float32, np.float64}),
+    np.dtype,
+]
+
+# Rows looked at by the data checks: enough for a stable statistic, cheap
+# beside any fit.
+_CHECK_ROWS = 1000
+
+
+def resolve_dtype(dtype):
+    """Map the ``dtype`` parameter (a name, numpy float type or dtype) to a type."""
+    try:
+        name = np.dtype(dtype).name
+    except TypeError:
+        name = None
+    if name not in _FLOAT_DTYPES or isinstance(dtype, bool):
+        raise ValueError(
+            f"dtype must be 'float32' or 'float64' (or the numpy type), got {dtype!r}."
+        )
+    return _FLOAT_DTYPES[name]
+
+
+def warn_if_large_scale(X, estimator, *, limit=10.0, expected="pixels in [0, 1]"):
+    """Warn when the typical magnitude of ``X`` is far beyond order 1.
+
+    The root mean square of (up to 1000 rows of) ``X`` above ``limit`` means,
+    almost always, pixels in 0-255: the front ends' weight and bias scales and
+    the readout's initial weights assume inputs of order 1, so such data train
+    a model at chance level without any error.
+    """
+    sample = X[:_CHECK_ROWS]
+    rms = float(np.sqrt(np.mean(np.square(sample, dtype=np.float64))))
+    if not rms > limit:
+        return
+    low, high = float(np.min(sample)), float(np.max(sample))
+    warnings.warn(
+        f"{type(estimator).__name__} expects inputs of order 1 ({expected}), "
+        f"but X has values in [{low:.4g}, {high:.4g}] with a root mean square "
+        f"of {rms:.4g}. Scale X first (e.g. X / 255 for 8-bit pixels, or "
+        "MinMaxScaler); otherwise the model can silently stay at chance level.",
+        UserWarning,
+        stacklevel=3,
+    )
+
+
+def warn_if_channels_first(X, image_shape, estimator):
+    """Warn when colour rows look stored channel by channel, not pixel by pixel.
+
+    ``image_shape=(height, width, channels)`` means C-order rows of
+    ``(height, width, channels)`` arrays (channels last), while the CIFAR-10
+    files store ``(channels, height, width)``. Natural images are smooth, so
+    the right layout has the smaller difference between horizontal
+    neighbours; a clear win of the other layout is reported.
+    """
+    height, width, channels = image_shape
+    if channels == 1 or width < 2:
+        return
+    sample = np.asarray(X[:_CHECK_ROWS], dtype=np.float64)
+    last = sample.reshape(-1, height, width, channels)
+    first = sample.reshape(-1, channels, height, width)
+    rough_last = np.mean(np.abs(np.diff(last, axis=2)))
+    rough_first = np.mean(np.abs(np.diff(first, axis=3)))
+    if not rough_first < 0.5 * rough_last:
+        return
+    warnings.warn(
+        f"{type(estimator).__name__}: X looks stored channels first "
+        f"({channels}, {height}, {width}) per row (as the CIFAR-10 files are), "
+        f"but image_shape={tuple(image_shape)} means channels last: "
+        f"neighbouring pixels differ {rough_last / rough_first:.1f} times more "
+        "in the given layout. Reorder the rows with "
+        f"X.reshape(-1, {channels}, {height}, {width}).transpose(0, 2, 3, 1)"
+        f".reshape(len(X), -1), or check image_shape.",
+        UserWarning,
+        stacklevel=3,
+    )
