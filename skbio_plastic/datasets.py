@@ -15,20 +15,23 @@ Each file is searched for, in this order, in
 
 A root is searched as ``root/<folder>/<file>`` and then ``root/<file>``, with
 the folders ``mnist``, ``fashion-mnist``, ``cifar-10-batches-bin`` and
-``cifar-10-batches-py``. With ``download=True`` missing files are fetched from
-the locations in :data:`URLS` into the first writable of ``data_home``,
-``SKBIO_PLASTIC_DATA`` and the user data folder.
+``cifar-10-batches-py``. Reading files needs nothing beyond the package's
+own dependencies. With ``download=True`` missing files are fetched from the
+locations in :data:`URLS` into the first writable of ``data_home``,
+``SKBIO_PLASTIC_DATA`` and the user data folder by `pooch
+<https://www.fatiando.org/pooch/>`_, the optional dependency installed by
+``pip install "skbio-plastic[download]"``: it checks the official md5, retries
+failed transfers and shows a progress bar (tqdm, installed with the extra).
 """
 
 import gzip
 import hashlib
+import importlib.util
 import os
 import pickle
 import shutil
 import tarfile
 import tempfile
-import urllib.error
-import urllib.request
 import zlib
 from pathlib import Path, PurePosixPath
 
@@ -145,6 +148,8 @@ _CIFAR_ARCHIVE = "cifar-10-binary.tar.gz"
 _CIFAR_RECORD = 1 + 32 * 32 * 3
 _CHUNK = 1 << 20
 _MD5_CACHE = {}
+#: Download retries after a failed transfer or checksum (pooch waits 1 s, 2 s).
+_RETRIES = 2
 
 
 def get_data_home(data_home=None):
@@ -196,7 +201,8 @@ def load_mnist(
     return_X_y : bool, default=False
         Return ``(X, y)`` instead of a Bunch.
     download : bool, default=False
-        Fetch missing files from ``URLS["mnist"]``.
+        Fetch missing files from ``URLS["mnist"]`` (needs the ``download``
+        extra: ``pip install "skbio-plastic[download]"``).
     dtype : numpy dtype, default=None
         dtype of ``X``: ``float32`` when None and ``scale`` is True, the raw
         ``uint8`` when None and ``scale`` is False.
@@ -244,7 +250,8 @@ def load_fashion_mnist(
     return_X_y : bool, default=False
         Return ``(X, y)`` instead of a Bunch.
     download : bool, default=False
-        Fetch missing files from ``URLS["fashion-mnist"]``.
+        Fetch missing files from ``URLS["fashion-mnist"]`` (needs the ``download``
+        extra: ``pip install "skbio-plastic[download]"``).
     dtype : numpy dtype, default=None
         dtype of ``X``: ``float32`` when None and ``scale`` is True, the raw
         ``uint8`` when None and ``scale`` is False.
@@ -303,8 +310,9 @@ def load_cifar10(
     return_X_y : bool, default=False
         Return ``(X, y)`` instead of a Bunch.
     download : bool, default=False
-        Fetch and extract ``URLS["cifar10"]`` (the binary tarball) when a file
-        is missing.
+        Fetch and extract ``URLS["cifar10"]`` (the 170 MB binary tarball)
+        when a file is missing (needs the ``download`` extra:
+        ``pip install "skbio-plastic[download]"``).
     dtype : numpy dtype, default=None
         dtype of ``X``: ``float32`` when None and ``scale`` is True, the raw
         ``uint8`` when None and ``scale`` is False.
@@ -659,44 +667,47 @@ def _download_root(data_home, folder):
     )
 
 
-def _fetch(url, dest, expected):
-    """Download ``url`` to ``dest`` through a temporary file and check its md5."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
-    tmp = Path(tmp)
+def _import_pooch(dataset):
     try:
-        with os.fdopen(fd, "wb") as out:
-            try:
-                with urllib.request.urlopen(url, timeout=60) as response:
-                    shutil.copyfileobj(response, out, _CHUNK)
-            except urllib.error.URLError as exc:
-                raise OSError(f"Could not download {url}: {exc}") from exc
-        if expected:
-            found = _hash_file(tmp)
-            if found not in expected:
-                raise ValueError(
-                    f"Downloaded {url} has md5 {found} ({tmp.stat().st_size} "
-                    f"bytes), expected {' or '.join(expected)}; it was deleted."
-                )
-        tmp.chmod(0o644)
-        os.replace(tmp, dest)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+        import pooch
+    except ImportError as exc:
+        raise ImportError(
+            f"download=True needs the optional dependency pooch to fetch {dataset}: "
+            'pip install "skbio-plastic[download]". Without it, put the files in '
+            f"data_home or the folder named by {ENV_VAR} yourself."
+        ) from exc
+    return pooch
+
+
+def _fetch(dataset, url, dest):
+    """Download ``url`` to ``dest`` with pooch: through a temporary file, with
+    the official md5 checked, up to ``_RETRIES`` retries and a progress bar
+    when tqdm is installed."""
+    pooch = _import_pooch(dataset)
+    expected = _expected_md5(dataset, dest.name)
+    fetcher = pooch.create(
+        path=dest.parent,
+        base_url="",
+        registry={dest.name: f"md5:{expected[0]}" if expected else None},
+        urls={dest.name: url},
+        retry_if_failed=_RETRIES,
+    )
+    progressbar = importlib.util.find_spec("tqdm") is not None
+    fetcher.fetch(dest.name, progressbar=progressbar)
+    dest.chmod(0o644)  # pooch's temporary file is private to the user
 
 
 def _download_idx(dataset, data_home, names):
     folder = _download_root(data_home, dataset) / dataset
     base = URLS[dataset]
     for name in names:
-        _fetch(
-            base.rstrip("/") + "/" + name, folder / name, _expected_md5(dataset, name)
-        )
+        _fetch(dataset, base.rstrip("/") + "/" + name, folder / name)
 
 
 def _download_cifar10(data_home):
     root = _download_root(data_home, _CIFAR_BIN)
     archive = root / _CIFAR_ARCHIVE
-    _fetch(URLS["cifar10"], archive, _expected_md5("cifar10", _CIFAR_ARCHIVE))
+    _fetch("cifar10", URLS["cifar10"], archive)
     try:
         _extract_cifar10(archive, root)
     finally:

@@ -69,7 +69,7 @@ def _likely_shape(n_features):
     """The ``image_shape`` to suggest for rows of ``n_features``."""
     for channels in (3, 4):
         side = math.isqrt(n_features // channels)
-        if side * side * channels == n_features:
+        if side > 1 and side * side * channels == n_features:
             return (
                 f"({side}, {side}, {channels}) for square colour images with "
                 f"channels last (rows of (height, width, channels) arrays), or "

@@ -1,7 +1,29 @@
-"""scikit-learn's estimator contract, checked for every public estimator."""
+"""scikit-learn's estimator contract, checked for every public estimator.
+
+Two kinds of expected failures are declared, each with its reason, and the
+property behind each is tested here in the form that does hold:
+
+- float32 outputs and row order. scikit-learn's checks compare the outputs of
+  permuted rows and of row subsets at a relative tolerance of 1e-7, which
+  float32 cannot promise: a float32 BLAS GEMM blocks rows differently for
+  different row orders and counts, and the results then differ in the last
+  bits (seen with OpenBLAS on an AVX-512 CPU). scikit-learn's float32
+  estimators preserve the input dtype, so its checks, which feed float64,
+  run in float64; ours compute in ``dtype="float32"`` by default whatever the
+  input. So every estimator also runs all checks with ``dtype="float64"``
+  (exact there), and the float32 instances are tested for row-order
+  invariance at float32 tolerance below.
+- localized code paths. ``patch_size`` needs image rows, but the checks feed
+  tabular data of 2 to 20 features, mostly not a square image: those checks
+  stop at the (intended) geometry error. The checks that feed 4 features (a
+  2 x 2 image) run the localized code paths through the whole contract.
+"""
 
 import warnings
 
+import numpy as np
+import pytest
+from sklearn.base import clone
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skbio_plastic import (
@@ -13,11 +35,9 @@ from skbio_plastic import (
     RandomGabor,
 )
 
-# The checks feed generic tabular data (1 to 20 features, few samples, not
-# images): the localized front ends therefore run non-localized there
-# (patch_size=None), and the per-patch decompositions keep one component per
-# patch so that every check's data has enough inputs. Their image geometry is
-# tested in their own modules. Sizes are small so the contract runs in seconds.
+# Tabular check data: the non-localized instances use patch_size=None, the
+# per-patch decompositions keep one component per patch so that every check's
+# data has enough inputs. Sizes are small so the contract runs in seconds.
 ESTIMATORS = [
     LocalizedRandomProjection(n_components=20, patch_size=None, random_state=0),
     LocalizedRandomProjection(
@@ -28,8 +48,22 @@ ESTIMATORS = [
     LocalizedPCA(
         n_patches=3, n_components_per_patch=1, patch_size=None, random_state=0
     ),
+    LocalizedPCA(
+        n_patches=3,
+        n_components_per_patch=1,
+        patch_size=None,
+        dtype="float64",
+        random_state=0,
+    ),
     LocalizedICA(
         n_patches=2, n_components_per_patch=1, patch_size=None, random_state=0
+    ),
+    LocalizedICA(
+        n_patches=2,
+        n_components_per_patch=1,
+        patch_size=None,
+        dtype="float64",
+        random_state=0,
     ),
     KrotovHebbianTransformer(n_components=10, k=2, n_epochs=2, random_state=0),
     KrotovHebbianTransformer(
@@ -37,6 +71,14 @@ ESTIMATORS = [
     ),
     KrotovHebbianTransformer(
         n_components=10, k=2, n_epochs=2, normalize_input="patch", random_state=0
+    ),
+    KrotovHebbianTransformer(
+        n_components=10,
+        k=2,
+        n_epochs=2,
+        normalize_input="patch",
+        dtype="float64",
+        random_state=0,
     ),
     KrotovHebbianTransformer(
         n_components=6,
@@ -53,10 +95,105 @@ ESTIMATORS = [
     LocalDeltaClassifier(average=10, batch_size=2, random_state=0),
 ]
 
+# The localized code paths: one unit per 1 x 1 patch of a square image.
+LOCALIZED = [
+    LocalizedRandomProjection(n_components=8, patch_size=1, random_state=0),
+    RandomGabor(n_components=8, patch_size=1, dtype="float64", random_state=0),
+    LocalizedPCA(n_patches=3, n_components_per_patch=1, patch_size=1, random_state=0),
+    LocalizedICA(n_patches=2, n_components_per_patch=1, patch_size=1, random_state=0),
+    KrotovHebbianTransformer(
+        n_components=6, k=2, n_epochs=2, patch_size=1, random_state=0
+    ),
+    KrotovHebbianTransformer(
+        n_components=6,
+        k=2,
+        n_epochs=2,
+        patch_size=1,
+        normalize_input="patch",
+        dtype="float64",
+        random_state=0,
+    ),
+]
 
-@parametrize_with_checks(ESTIMATORS)
+_FLOAT32_ORDER = (
+    "float32 BLAS products are not row-order or row-count invariant to 1e-7 on "
+    "every CPU; the float64 instance passes this check and "
+    "test_float32_outputs_do_not_depend_on_row_order tests float32 at its "
+    "own precision"
+)
+_NOT_AN_IMAGE = (
+    "the check's data are not square images, which patch_size needs "
+    "(the geometry error is intended; image data are tested in each "
+    "estimator's module)"
+)
+# Checks whose data have a non-square number of features (scikit-learn 1.9).
+_TABULAR_CHECKS = [
+    "check_estimators_dtypes",
+    "check_fit_score_takes_y",
+    "check_estimators_overwrite_params",
+    "check_dont_overwrite_parameters",
+    "check_estimators_fit_returns_self",
+    "check_readonly_memmap_input",
+    "check_dtype_object",
+    "check_pipeline_consistency",
+    "check_estimators_nan_inf",
+    "check_estimators_pickle",
+    "check_f_contiguous_array_estimator",
+    "check_transformer_data_not_an_array",
+    "check_transformer_general",
+    "check_transformer_preserve_dtypes",
+    "check_methods_sample_order_invariance",
+    "check_methods_subset_invariance",
+    "check_fit2d_1sample",
+    "check_dict_unchanged",
+    "check_fit_idempotent",
+    "check_fit_check_is_fitted",
+    "check_n_features_in",
+    "check_fit2d_predict1d",
+    "check_transformer_n_iter",
+]
+
+
+def _computes_in_float32(estimator):
+    return np.dtype(getattr(estimator, "dtype", np.float64)) == np.float32
+
+
+def expected_failed_checks(estimator):
+    """The declared failures of ``estimator`` (see the module docstring)."""
+    failures = {}
+    if getattr(estimator, "patch_size", None) is not None:
+        failures.update(dict.fromkeys(_TABULAR_CHECKS, _NOT_AN_IMAGE))
+    if _computes_in_float32(estimator):
+        failures.setdefault("check_methods_sample_order_invariance", _FLOAT32_ORDER)
+        failures.setdefault("check_methods_subset_invariance", _FLOAT32_ORDER)
+    return failures
+
+
+@parametrize_with_checks(
+    ESTIMATORS + LOCALIZED, expected_failed_checks=expected_failed_checks
+)
 def test_sklearn_compatible_estimator(estimator, check):
     with warnings.catch_warnings():
         # Constant columns of the checks' data give rank-deficient patches.
         warnings.filterwarnings("ignore", "directions of non-zero variance")
         check(estimator)
+
+
+@pytest.mark.parametrize(
+    "estimator",
+    [e for e in ESTIMATORS + LOCALIZED if _computes_in_float32(e)],
+    ids=lambda e: type(e).__name__,
+)
+def test_float32_outputs_do_not_depend_on_row_order(estimator):
+    """Permuted rows and row subsets give the same outputs to float32 precision."""
+    rng = np.random.RandomState(0)
+    X = rng.uniform(size=(60, 16))  # 4 x 4 images for the localized instances
+    y = np.arange(60) % 3
+    model = clone(estimator).fit(X, y)
+    method = getattr(model, "transform", None) or model.decision_function
+    reference = method(X).astype(np.float64)
+    order = rng.permutation(len(X))
+    tolerance = dict(rtol=1e-5, atol=1e-5 * np.abs(reference).max())
+    np.testing.assert_allclose(method(X[order]), reference[order], **tolerance)
+    for subset in np.array_split(np.arange(len(X)), 4):
+        np.testing.assert_allclose(method(X[subset]), reference[subset], **tolerance)

@@ -1,8 +1,10 @@
 """Tests for skbio_plastic.datasets.
 
 Unit tests write small IDX, CIFAR-10 and tar files into tmp_path and serve
-downloads from a loopback HTTP server. Real-data tests read the folder named
-by SKBIO_PLASTIC_DATA and skip when it, or a file in it, is absent.
+downloads (through pooch, the optional ``download`` dependency) from a loopback
+HTTP server; pooch's waits between retries are recorded instead of slept.
+Real-data tests read the folder named by SKBIO_PLASTIC_DATA and skip when it,
+or a file in it, is absent.
 """
 
 import functools
@@ -11,10 +13,13 @@ import hashlib
 import io
 import os
 import pickle
+import stat
+import sys
 import tarfile
 import threading
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -473,24 +478,52 @@ def test_cifar_bad_pickle(tmp_path):
 
 
 class _QuietHandler(SimpleHTTPRequestHandler):
+    """Logs each GET path in ``server.requests`` and answers 503 while
+    ``server.failures`` is positive."""
+
+    def do_GET(self):
+        self.server.requests.append(self.path)
+        if self.server.failures > 0:
+            self.server.failures -= 1
+            self.send_error(503)
+            return
+        super().do_GET()
+
     def log_message(self, *args):
         pass
 
 
 @pytest.fixture
-def server(tmp_path, monkeypatch):
-    """Serve tmp_path/srv on 127.0.0.1; yields (folder, base URL)."""
+def sleeps(monkeypatch):
+    """pooch's waits between download attempts, recorded, not slept."""
+    pooch = pytest.importorskip("pooch")
+    waits = []
+    monkeypatch.setattr(pooch.core, "time", SimpleNamespace(sleep=waits.append))
+    return waits
+
+
+@pytest.fixture
+def httpd(tmp_path, monkeypatch, sleeps):
+    """The loopback HTTP server serving tmp_path/srv."""
     monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
     root = tmp_path / "srv"
     root.mkdir()
     handler = functools.partial(_QuietHandler, directory=str(root))
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    httpd.root, httpd.requests, httpd.failures = root, [], 0
+    httpd.base = f"http://127.0.0.1:{httpd.server_address[1]}/"
     thread = threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True)
     thread.start()
-    yield root, f"http://127.0.0.1:{httpd.server_address[1]}/"
+    yield httpd
     httpd.shutdown()
     httpd.server_close()
     thread.join(timeout=5)
+
+
+@pytest.fixture
+def server(httpd):
+    """(served folder, base URL) of the loopback server."""
+    return httpd.root, httpd.base
 
 
 def serve_mnist(root, monkeypatch, base):
@@ -502,41 +535,92 @@ def serve_mnist(root, monkeypatch, base):
     return images, labels
 
 
-def test_download_mnist(server, tmp_path, monkeypatch):
-    root, base = server
-    images, labels = serve_mnist(root, monkeypatch, base)
+def test_download_mnist(httpd, sleeps, tmp_path, monkeypatch):
+    images, labels = serve_mnist(httpd.root, monkeypatch, httpd.base)
     with pytest.raises(FileNotFoundError):
         load_mnist(data_home=tmp_path / "dl")
     X, y = load_mnist(data_home=tmp_path / "dl", download=True, return_X_y=True)
     np.testing.assert_array_equal(y, labels)
     np.testing.assert_allclose(X, images.reshape(5, -1) / np.float32(255))
-    assert sorted(p.name for p in (tmp_path / "dl" / "mnist").iterdir()) == [
+    files = sorted((tmp_path / "dl" / "mnist").iterdir())
+    assert [p.name for p in files] == [
         "train-images-idx3-ubyte.gz",
         "train-labels-idx1-ubyte.gz",
     ]
+    # readable by all, like the files that the loaders read from shared folders
+    assert all(stat.S_IMODE(p.stat().st_mode) == 0o644 for p in files)
+    assert httpd.requests == ["/files/" + p.name for p in files] and sleeps == []
+    # present files are read, not fetched again
+    load_mnist(data_home=tmp_path / "dl", download=True)
+    assert len(httpd.requests) == 2
     # the default target is the user data folder
     load_mnist(download=True)
     assert (tmp_path / "home" / ".skbio_plastic_data" / "mnist").is_dir()
 
 
-def test_download_md5_mismatch_leaves_nothing(server, tmp_path, monkeypatch):
-    root, base = server
-    serve_mnist(root, monkeypatch, base)
-    monkeypatch.setitem(
-        datasets.MD5["mnist"], "train-images-idx3-ubyte.gz", ("0" * 32,)
-    )
-    with pytest.raises(ValueError, match="md5") as info:
+def test_download_md5_mismatch_leaves_nothing(httpd, sleeps, tmp_path, monkeypatch):
+    serve_mnist(httpd.root, monkeypatch, httpd.base)
+    name = "train-images-idx3-ubyte.gz"
+    monkeypatch.setitem(datasets.MD5["mnist"], name, ("0" * 32,))
+    with pytest.raises(ValueError, match="MD5 hash") as info:
         load_mnist(data_home=tmp_path / "dl", download=True)
-    assert "train-images-idx3-ubyte.gz" in str(info.value)
+    assert name in str(info.value) and "md5:" + "0" * 32 in str(info.value)
     assert list((tmp_path / "dl" / "mnist").iterdir()) == []
+    # pooch tried three times, waiting 1 s then 2 s
+    assert httpd.requests == ["/files/" + name] * (1 + datasets._RETRIES)
+    assert sleeps == [1, 2]
 
 
-def test_download_http_error(server, tmp_path, monkeypatch):
-    _, base = server
-    monkeypatch.setitem(datasets.URLS, "fashion-mnist", base + "nothing/")
+def test_download_http_error(httpd, sleeps, tmp_path, monkeypatch):
+    monkeypatch.setitem(datasets.URLS, "fashion-mnist", httpd.base + "nothing/")
     with pytest.raises(OSError, match="nothing/train-images-idx3-ubyte.gz"):
         load_fashion_mnist(data_home=tmp_path / "dl", download=True)
     assert list((tmp_path / "dl" / "fashion-mnist").iterdir()) == []
+    assert len(httpd.requests) == 3 and sleeps == [1, 2]
+
+
+@pytest.mark.parametrize("failures", [2, 3])
+def test_download_retries_transient_failures(
+    httpd, sleeps, tmp_path, monkeypatch, failures
+):
+    images, labels = serve_mnist(httpd.root, monkeypatch, httpd.base)
+    httpd.failures = failures
+    if failures > datasets._RETRIES:
+        with pytest.raises(OSError, match="503"):
+            load_mnist(data_home=tmp_path / "dl", download=True)
+        assert list((tmp_path / "dl" / "mnist").iterdir()) == []
+    else:
+        y = load_mnist(data_home=tmp_path / "dl", download=True, return_X_y=True)[1]
+        np.testing.assert_array_equal(y, labels)
+        assert len(httpd.requests) == failures + 2  # then both files at once
+    assert sleeps == [1, 2]
+
+
+@pytest.mark.parametrize("with_tqdm", [True, False])
+def test_download_progress_bar(httpd, tmp_path, monkeypatch, capfd, with_tqdm):
+    if with_tqdm:
+        pytest.importorskip("tqdm")
+    else:
+        monkeypatch.setitem(sys.modules, "tqdm", None)  # as if not installed
+    serve_mnist(httpd.root, monkeypatch, httpd.base)
+    load_mnist(data_home=tmp_path / "dl", download=True)
+    err = capfd.readouterr().err
+    assert (err.count("100%|") == 2) == with_tqdm  # one bar per file
+
+
+def test_download_without_pooch(mnist_home, tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "pooch", None)  # as if not installed
+    with pytest.raises(ImportError, match=r'pip install "skbio-plastic\[download\]"'):
+        load_mnist(data_home=tmp_path / "dl", download=True)
+    with pytest.raises(ImportError, match="cifar10"):
+        load_cifar10(data_home=tmp_path / "dl", download=True)
+    # files on disk need no pooch, download=True or not, and are still verified
+    home = mnist_home[0]
+    load_mnist(data_home=home, download=True)
+    path = home / "mnist" / "train-images-idx3-ubyte.gz"
+    monkeypatch.setitem(datasets.MD5["mnist"], path.name, ("0" * 32,))
+    with pytest.raises(ValueError, match=f"{md5_of(path)} .* official md5 0+"):
+        load_mnist(data_home=home, download=True)
 
 
 def make_tarball(path, members):
@@ -570,12 +654,13 @@ def test_download_cifar10_tarball(server, tmp_path, monkeypatch):
     np.testing.assert_array_equal(y, [1, 2, 3, 4, 5])
 
 
-def test_download_cifar10_checksum_mismatch(server, tmp_path, monkeypatch):
-    root, base = server
-    make_tarball(root / "cifar.tar.gz", {"cifar-10-batches-bin/test_batch.bin": b""})
-    monkeypatch.setitem(datasets.URLS, "cifar10", base + "cifar.tar.gz")
+def test_download_cifar10_checksum_mismatch(httpd, tmp_path, monkeypatch):
+    make_tarball(
+        httpd.root / "cifar.tar.gz", {"cifar-10-batches-bin/test_batch.bin": b""}
+    )
+    monkeypatch.setitem(datasets.URLS, "cifar10", httpd.base + "cifar.tar.gz")
     monkeypatch.setattr(datasets, "MD5", OFFICIAL_MD5)
-    with pytest.raises(ValueError, match="c32a1d4ab5d03f1284b67883e8d87530"):
+    with pytest.raises(ValueError, match="md5:c32a1d4ab5d03f1284b67883e8d87530"):
         load_cifar10(subset="test", data_home=tmp_path / "dl", download=True)
     assert [p for p in (tmp_path / "dl").rglob("*") if not p.is_dir()] == []
 
