@@ -2,19 +2,32 @@
 
 import math
 import numbers
-import time
 import warnings
 
 import numpy as np
-from sklearn.base import _fit_context
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import validate_data
 
-from ._base import FilterBankTransformer, resolve_dtype
+from ._base import FilterBankTransformer
 from ._kernels import krotov as _krotov
-from .receptive_fields import patch_mask, random_patch_origins, resolve_image_shape
+from ._krotov_training import (
+    DYNAMICS_MAX_STEPS,
+    Scratch,
+    minibatch_step,
+    row_p_norms,
+    run_epoch,
+    signed_power,
+)
+from ._progress import Progress
+from ._sklearn_compat import Interval, StrOptions, _fit_context
+from ._validation import resolve_dtype, warn_if_channels_first
+from .receptive_fields import (
+    patch_indices,
+    patch_mask,
+    random_patch_origins,
+    resolve_image_shape,
+)
 
 __all__ = ["KrotovHebbianTransformer"]
 
@@ -25,23 +38,13 @@ _GROWTH_EPOCHS = 3
 _GROWTH_TOLERANCE = 0.1
 _BLOWUP_FACTOR = 10.0
 
-# Forward Euler of the hidden dynamics (solver="dynamics"): relative
-# tolerance of the steady state and the most steps per input.
-_DYNAMICS_TOL = 1e-6
-_DYNAMICS_MAX_STEPS = 10_000
 # normalize_input="patch": floor of a field's centred energy, as a fraction of
 # the field's share of the whole input's centred energy.
 _FIELD_ENERGY_FLOOR = 0.1
 
-
-def _signed_power(W, p):
-    """``sign(W) |W| ** (p - 1)`` as a new array (``W`` itself for p = 2)."""
-    mode = _krotov.power_mode(p)
-    if mode == _krotov.POWER_SAME:
-        return W
-    Wp = np.empty_like(W)
-    _krotov.signed_power_rows(W, Wp, np.arange(W.shape[0]), mode, float(p))
-    return Wp
+# Parameters that fix the shape of the learned state: partial_fit cannot
+# continue after they change.
+_STRUCTURE_PARAMS = ("n_components", "patch_size", "image_shape", "dtype")
 
 
 def _norm_limit(n_inputs, p):
@@ -53,120 +56,6 @@ def _norm_limit(n_inputs, p):
     """
     moment = 2 ** (p / 2) * math.gamma((p + 1) / 2) / math.sqrt(math.pi)
     return _BLOWUP_FACTOR * max(1.0, (moment * n_inputs) ** (1.0 / p))
-
-
-def _row_p_norms(W, Wp, p):
-    """``(sum_i |W_i| ** p) ** (1 / p)`` of every row, using ``W * Wp = |W| ** p``."""
-    sums = np.einsum("ij,ij->i", W, Wp, dtype=np.float64)
-    return sums ** (1.0 / p)
-
-
-class _Scratch:
-    """Work arrays of the minibatch loop, allocated once per fit call."""
-
-    def __init__(self, n_components, n_features, batch_size, dtype, solver):
-        if solver == "ranking":
-            capacity = 2 * batch_size
-            n_rows = min(capacity, n_components)
-        else:
-            capacity = n_components * batch_size
-            n_rows = n_components
-            self.h = np.empty(n_components, dtype=np.float64)
-        int_type = np.int32 if dtype == np.float32 else np.int64
-        self.batch = np.empty((batch_size, n_features), dtype=dtype)
-        # Flat, so that a short last batch still gets a C-contiguous (H, n).
-        self.currents = np.empty(n_components * batch_size, dtype=dtype)
-        self.indptr = np.empty(batch_size + 1, dtype=np.int64)
-        self.units = np.empty(capacity, dtype=np.int64)
-        self.gvals = np.empty(capacity, dtype=dtype)
-        self.slot = np.full(n_components, -1, dtype=np.int64)
-        self.rows = np.empty((n_rows, n_features), dtype=dtype)
-        self.rows_bits = self.rows.view(int_type)
-        self.abs_mask = int_type(np.iinfo(int_type).max)
-        self.coef = np.empty(n_rows, dtype=dtype)
-        self.touched = np.empty(n_rows, dtype=np.int64)
-        self.not_converged = 0
-
-
-def _minibatch_step(
-    W, Wp, X_batch, learning_rate, *, k, delta, p, mask, scratch, solver, w_inh, h_star
-):
-    """One plasticity step on ``X_batch`` (already in ``W``'s dtype).
-
-    Returns ``(n_touched, max |dW|)``: the rows changed are
-    ``scratch.touched[:n_touched]``; ``max |dW|`` is not finite when the
-    weights blew up (they are then left unchanged).
-    """
-    n = X_batch.shape[0]
-    currents = scratch.currents[: W.shape[0] * n].reshape(W.shape[0], n)
-    # The one dense product of the step: currents of all units, (H, B).
-    np.dot(Wp, X_batch.T, out=currents)
-    if solver == "ranking":
-        nnz = _krotov.rank_top_and_kth(
-            currents, k, delta, scratch.indptr, scratch.units, scratch.gvals
-        )
-        if nnz < 0:  # non-finite currents
-            return 0, np.inf
-        normalize = True
-    else:
-        _, not_converged, _ = _krotov.steady_state_dynamics(
-            currents,
-            w_inh,
-            h_star,
-            delta,
-            _DYNAMICS_TOL,
-            _DYNAMICS_MAX_STEPS,
-            scratch.indptr,
-            scratch.units,
-            scratch.gvals,
-            scratch.h,
-        )
-        scratch.not_converged += not_converged
-        normalize = False
-    return _krotov.sparse_plasticity_step(
-        W,
-        Wp,
-        X_batch,
-        currents,
-        scratch.indptr,
-        scratch.units,
-        scratch.gvals,
-        learning_rate,
-        normalize,
-        _krotov.power_mode(p),
-        float(p),
-        mask,
-        scratch.slot,
-        scratch.rows,
-        scratch.rows_bits,
-        scratch.abs_mask,
-        scratch.coef,
-        scratch.touched,
-    )
-
-
-def _run_epoch(W, Wp, X, order, batch_size, learning_rate, *, scratch, **step_params):
-    """One pass over ``X[order]`` in minibatches; returns ``(n_steps, finite)``.
-
-    Module-level (not a method) so that the speed benchmark times exactly
-    the loop the estimator runs. Stops at the first step whose update is not
-    finite.
-    """
-    n_steps = 0
-    for start in range(0, order.shape[0], batch_size):
-        index = order[start : start + batch_size]
-        batch = scratch.batch[: index.shape[0]]
-        if X.dtype == batch.dtype:
-            np.take(X, index, axis=0, out=batch)
-        else:
-            batch[...] = X[index]
-        _, largest = _minibatch_step(
-            W, Wp, batch, learning_rate, scratch=scratch, **step_params
-        )
-        n_steps += 1
-        if not np.isfinite(largest):
-            return n_steps, False
-    return n_steps, True
 
 
 class KrotovHebbianTransformer(FilterBankTransformer):
@@ -192,6 +81,15 @@ class KrotovHebbianTransformer(FilterBankTransformer):
     ``normalize_input=True`` each input is scaled to unit L2 length, then
     ``relu(W x / ||x||) ** power``.
 
+    **Input scale.** The ranking rule is scale-free: ``s * X`` for any
+    ``s > 0`` (e.g. pixels in 0-255 instead of ``[0, 1]``) learns the same
+    weights as ``X``, since the ranks of the currents and the normalised step
+    ``dW / max |dW|`` do not depend on ``s``; so are the features with
+    ``normalize_input=True`` or ``"patch"`` (with ``False`` they grow as
+    ``s ** power``). With ``solver="dynamics"`` the Euler step of the weights
+    grows as ``s``: ``s * X`` with ``learning_rate / s`` learns the same
+    weights as ``X`` (too large a step stops the fit with an error).
+
     Parameters
     ----------
     n_components : int, default=2000
@@ -203,7 +101,8 @@ class KrotovHebbianTransformer(FilterBankTransformer):
     k : int, default=7
         Rank of the unit that receives the anti-Hebbian update (``>= 2``, at
         most ``n_components``). A single unit (``n_components=1``) has no
-        rival: it learns by the Hebbian term alone and ``k`` is unused.
+        rival: it learns by the Hebbian term alone and ``k`` is unused, as it
+        is with ``solver="dynamics"``.
     delta : float, default=0.4
         Strength of the anti-Hebbian update (``>= 0``; 0 is pure
         winner-take-all Hebbian learning).
@@ -213,9 +112,11 @@ class KrotovHebbianTransformer(FilterBankTransformer):
         (``solver="dynamics"``). It decays linearly per epoch,
         ``eps = learning_rate * (1 - epoch / n_epochs)``.
     n_epochs : int, default=100
-        Passes over the data in ``fit``, each with a fresh shuffle. About
-        1.2 s per MNIST epoch for ``H = 2000`` on two cores, so the default fit
-        takes about 2 minutes; the paper's published accuracy used more.
+        Passes over the data in ``fit``, each with a fresh shuffle. An epoch
+        costs little more than one product of ``H x n_features`` weights with
+        all ``n_samples`` inputs (see Notes; ``python -m skbio_plastic bench
+        speed`` times it on this machine, ``verbose=1`` prints the time left);
+        the paper's published accuracy used more epochs.
     batch_size : int, default=100
         Inputs per minibatch step in ``fit``.
     power : float, default=4.5
@@ -272,9 +173,9 @@ class KrotovHebbianTransformer(FilterBankTransformer):
     random_state : int, RandomState instance or None, default=None
         Seed of the initial weights, the patch positions and the shuffles.
     verbose : int, default=0
-        Print one line per epoch: epoch, seconds, median row ``p``-norm
-        (which falls from its random start, about 11 for MNIST at ``p = 3``,
-        towards 1).
+        Print one line per epoch of ``fit``: the epoch, time elapsed and
+        left, and the median row ``p``-norm (which falls from its random
+        start, about 11 for MNIST at ``p = 3``, towards 1).
 
     Attributes
     ----------
@@ -308,10 +209,12 @@ class KrotovHebbianTransformer(FilterBankTransformer):
     Notes
     -----
     **Speed.** A minibatch step costs one GEMM (the currents of all units,
-    with ``sign(W) |W| ** (p - 1)`` cached and refreshed only on the rows that
-    changed) plus serial numba kernels that are nearly free beside it: a
+    ``H x D x B`` multiply-adds, with ``sign(W) |W| ** (p - 1)`` computed once
+    per ``fit`` or ``partial_fit`` call and then refreshed only on the rows
+    that changed) plus serial numba kernels that are nearly free beside it: a
     partial selection of the top and ``k``-th unit (no sort) and an update of
-    only the rows with a non-zero ``g`` (no dense ``H x B`` matrix).
+    only the rows with a non-zero ``g`` (no dense ``H x B`` matrix), on only
+    the synapses inside the patch of a localized unit.
 
     **partial_fit** does one step with ``X`` as one minibatch, at the rate of
     the current epoch of the schedule, ``learning_rate * (1 - e / n_epochs)``
@@ -422,24 +325,25 @@ class KrotovHebbianTransformer(FilterBankTransformer):
         -------
         self : KrotovHebbianTransformer
         """
+        self._check_k()
         X = validate_data(self, X, dtype=[np.float32, np.float64])
         rng = check_random_state(self.random_state)
-        self._initialize(X.shape[1], rng)
-        W, Wp, mask = self.components_, self._signed_weights, self._mask
-        scratch = _Scratch(
-            self.n_components, X.shape[1], self.batch_size, W.dtype, self.solver
-        )
-        step_params = self._step_params(mask)
-        norms = [float(np.median(_row_p_norms(W, Wp, self.p)))]
+        self._initialize(X, rng)
+        W = self.components_
+        Wp = signed_power(W, self.p)  # kept in step with W by every step
+        fields = self._fields()
+        scratch = self._scratch(self.batch_size, fields)
+        step_params = self._step_params(fields)
+        norms = [float(np.median(row_p_norms(W, Wp, self.p)))]
         self.median_p_norms_ = norms
         self.n_iter_ = 0
+        progress = Progress(self, self.n_epochs, verbose=self.verbose)
         for epoch in range(self.n_epochs):
-            start = time.perf_counter()
             rate = self.learning_rate * (1.0 - epoch / self.n_epochs)
             order = rng.permutation(X.shape[0])
             # Overflow is detected and reported below, not warned about.
             with np.errstate(over="ignore", invalid="ignore"):
-                n_steps, finite = _run_epoch(
+                n_steps, finite = run_epoch(
                     W,
                     Wp,
                     X,
@@ -449,7 +353,7 @@ class KrotovHebbianTransformer(FilterBankTransformer):
                     scratch=scratch,
                     **step_params,
                 )
-                row_norms = _row_p_norms(W, Wp, self.p)
+                row_norms = row_p_norms(W, Wp, self.p)
             self.n_steps_ += n_steps
             if not finite or not np.isfinite(W).all():
                 self._raise_diverged(
@@ -458,30 +362,29 @@ class KrotovHebbianTransformer(FilterBankTransformer):
             norms.append(float(np.median(row_norms)))
             self.n_iter_ = epoch + 1
             self.n_epochs_ += 1
-            if self.verbose:
-                print(
-                    f"[{type(self).__name__}] epoch {epoch + 1}/{self.n_epochs}: "
-                    f"{time.perf_counter() - start:.2f} s, "
-                    f"median row p-norm {norms[-1]:.4f}",
-                    flush=True,
-                )
-            self._check_blowup(row_norms, self._n_inputs(W))
+            progress.update(epoch + 1, **{"median row p-norm": norms[-1]})
+            self._check_blowup(row_norms, fields)
             self._check_growth(norms)
         if scratch.not_converged:
             warnings.warn(
                 f"The hidden dynamics did not reach a steady state within "
-                f"{_DYNAMICS_MAX_STEPS} Euler steps for {scratch.not_converged} "
+                f"{DYNAMICS_MAX_STEPS} Euler steps for {scratch.not_converged} "
                 "inputs.",
                 ConvergenceWarning,
                 stacklevel=2,
             )
         return self
 
+    @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y=None):
         """One minibatch step with ``X`` as the minibatch.
 
         The learning rate continues the schedule of ``fit`` (see Notes of the
         class): ``learning_rate * (1 - min(n_epochs_, n_epochs - 1) / n_epochs)``.
+        Parameters are validated on every call, so a change made with
+        ``set_params`` takes effect at the next step (those that fix the
+        shape of the weights, ``n_components``, ``patch_size``,
+        ``image_shape`` and ``dtype``, cannot change: call ``fit``).
 
         Parameters
         ----------
@@ -494,106 +397,130 @@ class KrotovHebbianTransformer(FilterBankTransformer):
         self : KrotovHebbianTransformer
         """
         first = not hasattr(self, "components_")
-        if first:
+        if not first:
+            # _fit_context validates partial_fit's parameters only until the
+            # estimator is fitted.
             self._validate_params()
+            self._check_structure_unchanged()
+        self._check_k()
         X = validate_data(self, X, dtype=[np.float32, np.float64], reset=first)
         if first:
-            self._initialize(X.shape[1], check_random_state(self.random_state))
+            self._initialize(X, check_random_state(self.random_state))
             self.median_p_norms_ = []
             self.n_iter_ = 0
         W = self.components_
-        Wp, mask = self._cached_signed_weights(), self._cached_mask()
-        scratch = _Scratch(
-            self.n_components, X.shape[1], X.shape[0], W.dtype, self.solver
-        )
+        # Computed afresh: components_ may have been edited since the last call.
+        Wp = signed_power(W, self.p)
+        fields = self._fields()
+        scratch = self._scratch(X.shape[0], fields)
         epoch = min(self.n_epochs_, self.n_epochs - 1)
         rate = self.learning_rate * (1.0 - epoch / self.n_epochs)
         batch = X.astype(W.dtype, copy=False)
         with np.errstate(over="ignore", invalid="ignore"):
-            n_touched, largest = _minibatch_step(
-                W, Wp, batch, rate, scratch=scratch, **self._step_params(mask)
+            n_touched, largest = minibatch_step(
+                W, Wp, batch, rate, scratch=scratch, **self._step_params(fields)
             )
             touched = scratch.touched[:n_touched]
-            norms = _row_p_norms(W[touched], Wp[touched], self.p)
+            norms = row_p_norms(W[touched], Wp[touched], self.p)
         self.n_steps_ += 1
         if not np.isfinite(largest):
             self._raise_diverged("the weights became non-finite in this step")
-        self._check_blowup(norms, self._n_inputs(W))
+        self._check_blowup(norms, fields)
         return self
 
     # ------------------------------------------------------------ internals
 
-    def _initialize(self, n_features, rng):
-        """Draw ``W ~ N(0, 1)`` (masked to patches when localized)."""
-        if self.n_components > 1 and self.k > self.n_components:
+    def _check_k(self):
+        """``k`` must rank among the units where it is used."""
+        if self.solver == "ranking" and 1 < self.n_components < self.k:
             raise ValueError(
                 f"k={self.k} must be at most n_components={self.n_components}: "
                 "the k-th ranked unit receives the anti-Hebbian update."
             )
+
+    def _structure(self):
+        """Values of ``_STRUCTURE_PARAMS``, normalised for comparison."""
+        image_shape = None if self.image_shape is None else tuple(self.image_shape)
+        return {
+            "n_components": self.n_components,
+            "patch_size": self.patch_size,
+            "image_shape": image_shape,
+            "dtype": np.dtype(resolve_dtype(self.dtype)).name,
+        }
+
+    def _check_structure_unchanged(self):
+        """Raise when a parameter fixing the shape of the weights changed."""
+        changed = [
+            f"{name}={new!r} (was {self._fitted_structure[name]!r})"
+            for name, new in self._structure().items()
+            if new != self._fitted_structure[name]
+        ]
+        if changed:
+            raise ValueError(
+                f"partial_fit cannot continue after set_params changed "
+                f"{', '.join(changed)}: {', '.join(_STRUCTURE_PARAMS)} fix the "
+                "shape of the learned weights. Call fit to start afresh, or set "
+                "them back."
+            )
+
+    def _initialize(self, X, rng):
+        """Check ``X`` and draw ``W ~ N(0, 1)`` (zero outside the patches)."""
         dtype = resolve_dtype(self.dtype)
+        n_features = X.shape[1]
         localized = self.patch_size is not None
         if localized or self.image_shape is not None:
-            self.image_shape_, patch_shape = self._image_geometry(n_features)
+            self.image_shape_, self._patch_shape = self._image_geometry(n_features)
         else:  # whole-input units: a square image if it is one (for plots)
             try:
                 self.image_shape_ = resolve_image_shape(None, n_features)
             except ValueError:
                 self.image_shape_ = (1, n_features, 1)
+        if self.image_shape_[2] > 1:
+            warn_if_channels_first(X, self.image_shape_, self)
         W = rng.standard_normal((self.n_components, n_features)).astype(dtype)
-        mask = np.empty((0, 0), dtype=dtype)
         if localized:
             self.patch_origins_ = random_patch_origins(
-                self.image_shape_, patch_shape, self.n_components, rng
+                self.image_shape_, self._patch_shape, self.n_components, rng
             )
-            mask = patch_mask(self.image_shape_, patch_shape, self.patch_origins_)
-            mask = mask.astype(dtype)
-            W *= mask
+            W *= patch_mask(self.image_shape_, self._patch_shape, self.patch_origins_)
         elif hasattr(self, "patch_origins_"):
             del self.patch_origins_
         self.components_ = W
         self.intercept_ = np.zeros(self.n_components, dtype=dtype)
-        self._signed_weights = _signed_power(W, self.p)
-        self._signed_weights_of = (W, float(self.p))
-        self._mask = mask
+        self._fitted_structure = self._structure()
         self.n_epochs_ = 0
         self.n_steps_ = 0
 
-    def _step_params(self, mask):
+    def _fields(self):
+        """``(starts, offsets)`` of the localized units, or ``None``.
+
+        Unit ``mu`` sees the features ``starts[mu] + offsets``: its patch,
+        all channels (see ``receptive_fields.patch_indices``).
+        """
+        if not hasattr(self, "patch_origins_"):
+            return None
+        corner = np.zeros((1, 2), dtype=np.int64)
+        offsets = patch_indices(self.image_shape_, self._patch_shape, corner)[0]
+        starts = patch_indices(self.image_shape_, (1, 1), self.patch_origins_)[:, 0]
+        return starts, offsets
+
+    def _scratch(self, batch_size, fields):
+        """Work arrays for steps of up to ``batch_size`` inputs."""
+        W = self.components_
+        field_size = None if fields is None else fields[1].shape[0]
+        return Scratch(*W.shape, batch_size, W.dtype, self.solver, field_size)
+
+    def _step_params(self, fields):
         h_star = -0.5 if self.h_star is None else float(self.h_star)
         return dict(
             k=int(self.k),
             delta=float(self.delta),
             p=float(self.p),
-            mask=mask,
             solver=self.solver,
             w_inh=float(self.w_inh),
             h_star=h_star,
+            fields=fields,
         )
-
-    def _cached_signed_weights(self):
-        """``sign(W) |W| ** (p - 1)`` of the current ``components_``."""
-        cached = getattr(self, "_signed_weights_of", None)
-        if (
-            cached is None
-            or cached[0] is not self.components_
-            or cached[1] != float(self.p)
-        ):
-            self._signed_weights = _signed_power(self.components_, self.p)
-            self._signed_weights_of = (self.components_, float(self.p))
-        return self._signed_weights
-
-    def _cached_mask(self):
-        mask = getattr(self, "_mask", None)
-        if mask is None:
-            dtype = self.components_.dtype
-            if hasattr(self, "patch_origins_"):
-                patch_shape = self._image_geometry(self.components_.shape[1])[1]
-                mask = patch_mask(self.image_shape_, patch_shape, self.patch_origins_)
-                mask = mask.astype(dtype)
-            else:
-                mask = np.empty((0, 0), dtype=dtype)
-            self._mask = mask
-        return mask
 
     def _check_growth(self, norms):
         """Raise when the median row p-norm grows away from 1 (see Notes)."""
@@ -611,17 +538,11 @@ class KrotovHebbianTransformer(FilterBankTransformer):
                 f"epochs, from {recent[0]:.4g} to {recent[-1]:.4g}"
             )
 
-    def _n_inputs(self, W):
-        """Inputs per unit: the patch size or all features."""
-        if hasattr(self, "patch_origins_"):
-            height, width = self._image_geometry(W.shape[1])[1]
-            return height * width * self.image_shape_[2]
-        return W.shape[1]
-
-    def _check_blowup(self, row_norms, n_inputs):
+    def _check_blowup(self, row_norms, fields):
         """Raise when a row's p-norm is far above where any row starts."""
         if row_norms.size == 0:
             return
+        n_inputs = self.components_.shape[1] if fields is None else len(fields[1])
         limit = _norm_limit(n_inputs, self.p)
         largest = float(row_norms.max())
         if not largest <= limit:  # also catches NaN
@@ -664,20 +585,31 @@ class KrotovHebbianTransformer(FilterBankTransformer):
 
         The statistics of the distinct fields come from two products with
         their masks, ``(X, X**2) @ masks.T``, a fraction of the main product.
+        Each input is centred by its own mean first, so that an offset does
+        not cancel catastrophically in ``||x_P||^2 - |P| m_P^2``.
         """
         fields, field_of_unit, row_sums = self._receptive_fields()
         size = fields.sum(axis=1)
-        sums = X_batch @ fields.T
-        energy = (X_batch * X_batch) @ fields.T
+        input_means = X_batch.mean(axis=1, keepdims=True)
+        centred = X_batch - input_means
+        sums = centred @ fields.T
+        energy = (centred * centred) @ fields.T
         means = sums / size
-        energy -= sums * means  # centred: ||x_P||^2 - |P| m_P^2
-        image_sums = X_batch.sum(axis=1, keepdims=True)
-        image_energy = np.einsum("ij,ij->i", X_batch, X_batch)[:, None]
-        image_energy -= image_sums * image_sums / X_batch.shape[1]
-        floor = _FIELD_ENERGY_FLOOR * image_energy * (size / X_batch.shape[1])
-        with np.errstate(divide="ignore"):  # a constant input: its features are 0
-            inverse_norms = 1.0 / np.sqrt(np.maximum(energy, 0) + floor)
-        inverse_norms[~np.isfinite(inverse_norms)] = 0.0
+        energy -= sums * means  # centred on the field: ||x_P||^2 - |P| m_P^2
+        np.maximum(energy, 0, out=energy)  # rounding
+        means += input_means  # the field means of the raw input, as the currents
+        n_features = X_batch.shape[1]
+        image_energy = np.einsum("ij,ij->i", centred, centred)[:, None]
+        floor = _FIELD_ENERGY_FLOOR * image_energy * (size / n_features)
+        norms = np.sqrt(energy + floor)
+        # An input constant up to the rounding of its centring (every value
+        # within n_features * eps * max|x| of the mean) has no contrast: its
+        # features are 0 (1 / inf), not rounding errors blown up.
+        resolution = n_features * np.finfo(X_batch.dtype).eps
+        resolution *= np.abs(X_batch).max(axis=1, keepdims=True)
+        flat = image_energy <= n_features * resolution**2
+        norms[np.broadcast_to(flat, norms.shape)] = np.inf
+        inverse_norms = 1.0 / norms
         _krotov.field_normalized_relu_power(
             currents,
             means.astype(currents.dtype, copy=False),
@@ -695,16 +627,8 @@ class KrotovHebbianTransformer(FilterBankTransformer):
         origins, field_of_unit = np.unique(
             self.patch_origins_, axis=0, return_inverse=True
         )
-        patch_shape = self._image_geometry(W.shape[1])[1]
-        fields = patch_mask(self.image_shape_, patch_shape, origins)
+        fields = patch_mask(self.image_shape_, self._patch_shape, origins)
         return fields.astype(W.dtype), field_of_unit.ravel(), W.sum(axis=1)
-
-    def __getstate__(self):
-        state = super().__getstate__()
-        # Caches, rebuilt from components_ and patch_origins_ when needed.
-        for name in ("_signed_weights", "_signed_weights_of", "_mask"):
-            state.pop(name, None)
-        return state
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

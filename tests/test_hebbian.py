@@ -1,15 +1,18 @@
 """KrotovHebbianTransformer: the learning rule itself, its failure modes, the API."""
 
 import pickle
+import re
 import warnings
 
 import numpy as np
 import pytest
+from scipy.ndimage import gaussian_filter
 from sklearn.datasets import load_digits
 from sklearn.pipeline import make_pipeline
 
 from skbio_plastic._kernels.krotov import rank_top_and_kth, steady_state_dynamics
 from skbio_plastic.hebbian import KrotovHebbianTransformer
+from skbio_plastic.receptive_fields import patch_mask
 
 
 @pytest.fixture(scope="module")
@@ -21,8 +24,11 @@ def digits():
 # --------------------------------------------------------------- references
 
 
-def reference_step(W, X, p, k, delta, eps):
-    """Krotov & Hopfield's minibatch step, written as plainly as possible."""
+def reference_step(W, X, p, k, delta, eps, inside=None):
+    """Krotov & Hopfield's minibatch step, written as plainly as possible.
+
+    ``inside`` (H, D) bool: the synapses each unit has (localized units).
+    """
     W_signed = np.sign(W) * np.abs(W) ** (p - 1)
     currents = X @ W_signed.T  # (B, H): current of every unit for every input
     ranking = np.argsort(-currents, axis=1, kind="stable")
@@ -31,7 +37,28 @@ def reference_step(W, X, p, k, delta, eps):
         g[a, ranking[a, 0]] = 1.0  # the winner: Hebbian
         g[a, ranking[a, k - 1]] = -delta  # the k-th: anti-Hebbian
     dW = g.T @ X - (g * currents).sum(axis=0)[:, np.newaxis] * W
+    if inside is not None:
+        dW = np.where(inside, dW, 0.0)
     return W + eps * dW / max(np.abs(dW).max(), 1e-30)
+
+
+def reference_dynamics_step(W, X, p, w_inh, h_star, delta, eps):
+    """One minibatch step of solver="dynamics", written as plainly as possible.
+
+    For every input: the exact steady state ``h`` of the hidden dynamics,
+    ``g(h)`` (1 above ``h_star``, ``-delta`` from 0 to ``h_star``, 0 below
+    0; ``h_star=None`` is half the largest ``h``), then one Euler step of
+    ``dW/dt = g(h) (x - I W)`` of length ``eps``, averaged over the inputs.
+    """
+    W_signed = np.sign(W) * np.abs(W) ** (p - 1)
+    dW = np.zeros_like(W)
+    for x in X:
+        currents = W_signed @ x
+        h = reference_steady_state(currents, w_inh)
+        threshold = 0.5 * h.max() if h_star is None else h_star
+        g = np.where(h < 0, 0.0, np.where(h >= threshold, 1.0, -delta))
+        dW += g[:, np.newaxis] * (x - currents[:, np.newaxis] * W)
+    return W + eps * dW / len(X)
 
 
 def reference_steady_state(currents, w_inh):
@@ -91,6 +118,38 @@ def test_one_step_equals_reference_float32(digits, p):
     close = np.isclose(est.components_, expected, rtol=1e-4, atol=1e-4).all(axis=1)
     assert close.mean() >= 0.9
     assert est.components_.dtype == np.float32
+
+
+@pytest.mark.parametrize("p", [2.0, 3.0, 2.5])
+@pytest.mark.parametrize("image_shape, patch_size", [((8, 8), 3), ((6, 6, 3), 4)])
+def test_localized_step_equals_reference_float64(p, image_shape, patch_size):
+    """Only the synapses inside each unit's patch learn (all its channels)."""
+    X = np.random.default_rng(0).random((300, np.prod(image_shape)))
+    est = KrotovHebbianTransformer(
+        30, p=p, k=3, patch_size=patch_size, image_shape=image_shape,
+        learning_rate=0.05, dtype="float64", random_state=0,
+    )  # fmt: skip
+    est.partial_fit(X[:100])
+    W = est.components_.copy()
+    inside = patch_mask(est.image_shape_, (patch_size, patch_size), est.patch_origins_)
+    est.partial_fit(X[100:])
+    expected = reference_step(W, X[100:], p, 3, 0.4, 0.05, inside)
+    np.testing.assert_allclose(est.components_, expected, rtol=0, atol=1e-12)
+    assert np.all(est.components_[~inside] == 0)
+    assert np.any(est.components_ != W, axis=1).sum() >= 5  # units that learned
+
+
+def test_localized_layer_keeps_no_dense_mask():
+    """The patches are kept as positions, not as an (H, D) array beside W."""
+    est = KrotovHebbianTransformer(
+        50, k=2, patch_size=4, image_shape=(12, 12), n_epochs=1, random_state=0
+    ).fit(np.random.default_rng(0).random((100, 144)))
+    big = [
+        name
+        for name, value in vars(est).items()
+        if isinstance(value, np.ndarray) and value.size >= est.components_.size
+    ]
+    assert big == ["components_"]
 
 
 def test_fit_epoch_equals_reference_steps(digits):
@@ -184,6 +243,68 @@ def test_partial_fit_continues_and_follows_schedule(digits):
     assert est.n_steps_ == 3 * 3 + 1 and est.n_epochs_ == 3
     # after a complete fit: the schedule's last rate, learning_rate / n_epochs
     expected = reference_step(W, X[:50], 3.0, 2, 0.4, 0.05 / 3)
+    np.testing.assert_allclose(est.components_, expected, rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "params, match",
+    [
+        ({"k": 20}, "k=20 must be at most n_components=10"),
+        ({"delta": -0.5}, r"'delta' parameter .* Got -0.5 instead"),
+        ({"learning_rate": -1.0}, r"'learning_rate' parameter .* Got -1.0 instead"),
+    ],
+)
+def test_partial_fit_validates_parameters_set_between_calls(digits, params, match):
+    est = KrotovHebbianTransformer(10, k=2, random_state=0).partial_fit(digits[:50])
+    W = est.components_.copy()
+    est.set_params(**params)
+    with pytest.raises(ValueError, match=match):
+        est.partial_fit(digits[50:100])
+    np.testing.assert_array_equal(est.components_, W)  # no step was taken
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"n_components": 12},
+        {"patch_size": 3, "image_shape": (8, 8)},
+        {"dtype": "float64"},
+    ],
+)
+def test_partial_fit_refuses_changed_weight_shape(digits, params):
+    est = KrotovHebbianTransformer(10, k=2, random_state=0).partial_fit(digits[:50])
+    est.set_params(**params)
+    name, value = next(iter(params.items()))
+    with pytest.raises(ValueError, match=f"changed {name}={value!r}.*Call fit"):
+        est.partial_fit(digits[50:100])
+    est.fit(digits[:100])  # fit starts afresh with the new parameters
+    est.partial_fit(digits[100:150])
+
+
+def test_k_is_free_where_unused(digits):
+    """The dynamics solver has no k-th unit: k > n_components is fine there."""
+    est = KrotovHebbianTransformer(
+        5, solver="dynamics", delta=0.01, learning_rate=0.01, n_epochs=1,
+        random_state=0,
+    ).fit(digits[:100])  # fmt: skip
+    assert est.k > est.n_components and est.n_iter_ == 1
+
+
+def test_partial_fit_sees_in_place_edits_of_components(digits):
+    """Nothing derived from components_ is kept between calls."""
+    params = dict(
+        n_components=10, p=3.0, k=2, learning_rate=0.05, dtype="float64",
+        random_state=0,
+    )  # fmt: skip
+    est = KrotovHebbianTransformer(**params).partial_fit(digits[:100])
+    est.components_[:5] *= 0.5  # the same array, edited in place
+    edited = est.components_.copy()
+    est.partial_fit(digits[100:200])
+    fresh = KrotovHebbianTransformer(**params).partial_fit(digits[:100])
+    fresh.components_ = edited.copy()
+    fresh.partial_fit(digits[100:200])
+    np.testing.assert_array_equal(est.components_, fresh.components_)
+    expected = reference_step(edited, digits[100:200], 3.0, 2, 0.4, 0.05)
     np.testing.assert_allclose(est.components_, expected, rtol=0, atol=1e-12)
 
 
@@ -284,15 +405,15 @@ def test_dynamics_anti_hebbian_instability_is_caught(digits):
 @pytest.mark.parametrize(
     "params, match",
     [
-        ({"p": 1.5}, "p"),
-        ({"k": 1}, "k"),
-        ({"k": 2.5}, "k"),
-        ({"delta": -0.1}, "delta"),
-        ({"learning_rate": 0}, "learning_rate"),
-        ({"solver": "ode"}, "solver"),
+        ({"p": 1.5}, r"'p' parameter .* range \[2.0, inf\)\. Got 1.5 instead"),
+        ({"k": 1}, r"'k' parameter .* range \[2, inf\)\. Got 1 instead"),
+        ({"k": 2.5}, r"'k' parameter .* an int .* Got 2.5 instead"),
+        ({"delta": -0.1}, r"'delta' parameter .* Got -0.1 instead"),
+        ({"learning_rate": 0}, r"'learning_rate' parameter .* Got 0 instead"),
+        ({"solver": "ode"}, r"'solver' parameter .* Got 'ode' instead"),
         ({"n_components": 5, "k": 7}, "k=7 must be at most n_components=5"),
-        ({"patch_size": 20, "image_shape": (8, 8)}, "patch_size"),
-        ({"normalize_input": "image"}, "normalize_input"),
+        ({"patch_size": 20, "image_shape": (8, 8)}, "patch_size=20 does not fit"),
+        ({"normalize_input": "image"}, r"'normalize_input' .* Got 'image' instead"),
     ],
 )
 def test_bad_parameters_are_clear_errors(digits, params, match):
@@ -335,6 +456,38 @@ def test_euler_dynamics_reach_the_exact_steady_state():
         }
         assert got == want
     assert (reference_steady_state(currents[:, 0], 0.8) > 0).sum() >= 2
+
+
+@pytest.mark.parametrize("p, h_star", [(2.0, None), (3.0, None), (3.0, 2.0)])
+def test_dynamics_step_equals_reference_float64(digits, p, h_star):
+    X = digits[:100]
+    # With this seed no steady state h lies within 3e-4 max|h| of 0 or of the
+    # threshold, far beyond the Euler solver's error (about 1e-5 max|h|):
+    # the solver and the exact reference give the same g.
+    est = KrotovHebbianTransformer(
+        20, p=p, delta=0.3, solver="dynamics", h_star=h_star, learning_rate=0.01,
+        dtype="float64", random_state=2,
+    )  # fmt: skip
+    est.partial_fit(X[:50])
+    W = est.components_.copy()
+    est.partial_fit(X[50:])
+    expected = reference_dynamics_step(W, X[50:], p, 0.8, h_star, 0.3, 0.01)
+    np.testing.assert_allclose(est.components_, expected, rtol=0, atol=1e-12)
+    # Both plasticity ranges occur: without the anti-Hebbian one, W differs.
+    hebbian_only = reference_dynamics_step(W, X[50:], p, 0.8, h_star, 0.0, 0.01)
+    assert np.abs(hebbian_only - expected).max() > 1e-4
+
+
+def test_dynamics_step_scales_with_the_inputs(digits):
+    """s * X with learning_rate / s learns the same weights as X."""
+    params = dict(
+        n_components=10, delta=0.01, solver="dynamics", n_epochs=2,
+        dtype="float64", random_state=0,
+    )  # fmt: skip
+    X = digits[:300]
+    unit = KrotovHebbianTransformer(learning_rate=0.05, **params).fit(X)
+    large = KrotovHebbianTransformer(learning_rate=0.05 / 255, **params).fit(255 * X)
+    np.testing.assert_allclose(large.components_, unit.components_, rtol=1e-9)
 
 
 def test_dynamics_solver_learns_with_small_delta(digits):
@@ -395,14 +548,69 @@ def test_patch_normalization_equals_reference(digits):
     assert np.all(features[4] == 0)
 
 
-def test_patch_normalization_ignores_brightness_and_contrast(digits):
-    """Whole-input units: transform(a x + b) == transform(x) for any a > 0."""
+@pytest.mark.parametrize("dtype, rtol", [("float64", 1e-9), ("float32", 1e-2)])
+@pytest.mark.parametrize("patch_size, image_shape", [(None, None), (3, (8, 8))])
+def test_patch_normalization_ignores_brightness_and_contrast(
+    digits, patch_size, image_shape, dtype, rtol
+):
+    """transform(a x + b) == transform(x) for any a > 0 and b, even b = 1000.
+
+    Within the precision of ``x + b`` itself: float32 keeps only about 4
+    significant digits of a pixel beside an offset of 1000.
+    """
     est = KrotovHebbianTransformer(
-        10, k=2, n_epochs=2, normalize_input="patch", dtype="float64", random_state=0
-    ).fit(digits[:200])
-    X = digits[:20]
-    np.testing.assert_allclose(est.transform(3 * X + 0.7), est.transform(X))
-    assert np.count_nonzero(est.transform(X)) > 0
+        20, k=2, n_epochs=2, normalize_input="patch", patch_size=patch_size,
+        image_shape=image_shape, dtype=dtype, random_state=0,
+    ).fit(digits[:200])  # fmt: skip
+    noise = np.random.default_rng(0).random((20, 64))
+    X = 0.9 * digits[:20] + 0.05 * noise  # not exact binary fractions
+    X[4] = 0.3  # a constant input: no contrast, features 0
+    features = est.transform(X)
+    assert 0.2 < np.mean(features > 0) < 0.8  # ReLU of centred products
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no invalid sqrt from cancellation
+        for scale, offset in [(3.0, 0.7), (1.0, 1000.0), (0.5, -1000.0)]:
+            shifted = est.transform(scale * X + offset)
+            np.testing.assert_allclose(
+                shifted, features, rtol=rtol, atol=rtol * features.max()
+            )
+            assert np.all(shifted[4] == 0)
+
+
+def test_ranking_rule_and_features_are_scale_free(digits):
+    """Pixels in 0-255 learn the same weights and features as pixels in [0, 1]."""
+    params = dict(n_components=20, k=3, n_epochs=3, dtype="float64", random_state=0)
+    X = digits[:300]
+    unit = KrotovHebbianTransformer(**params).fit(X)
+    large = KrotovHebbianTransformer(**params).fit(255 * X)
+    np.testing.assert_allclose(large.components_, unit.components_, rtol=1e-9)
+    for normalize_input in (True, "patch"):
+        for est in (unit, large):
+            est.set_params(normalize_input=normalize_input)
+        np.testing.assert_allclose(
+            large.transform(255 * X), unit.transform(X), rtol=1e-9, atol=1e-12
+        )
+
+
+def smooth_colour_rows(channels_first, n=20, height=12, width=12):
+    """Rows of smooth random colour images, stored channels last or first."""
+    noise = np.random.default_rng(0).random((n, height, width, 3))
+    images = gaussian_filter(noise, sigma=(0, 2, 2, 0))
+    if channels_first:
+        images = images.transpose(0, 3, 1, 2)
+    return images.reshape(n, -1)
+
+
+@pytest.mark.parametrize("method", ["fit", "partial_fit"])
+def test_channels_first_colour_rows_warn(method):
+    est = KrotovHebbianTransformer(
+        10, k=2, n_epochs=1, patch_size=4, image_shape=(12, 12, 3), random_state=0
+    )
+    with pytest.warns(UserWarning, match=r"channels first.*image_shape=\(12, 12, 3\)"):
+        getattr(est, method)(smooth_colour_rows(channels_first=True))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        getattr(est, method)(smooth_colour_rows(channels_first=False))
 
 
 def test_set_output_pandas(digits):
@@ -456,11 +664,25 @@ def test_same_seed_same_weights(digits):
     a = KrotovHebbianTransformer(**params).fit(digits[:200]).components_
     b = KrotovHebbianTransformer(**params).fit(digits[:200]).components_
     np.testing.assert_array_equal(a, b)
+    params["random_state"] = 4
+    c = KrotovHebbianTransformer(**params).fit(digits[:200]).components_
+    assert not np.allclose(a, c)
 
 
-def test_verbose_prints_epochs(digits, capsys):
-    KrotovHebbianTransformer(8, k=2, n_epochs=2, verbose=1, random_state=0).fit(
-        digits[:100]
-    )
-    out = capsys.readouterr().out
-    assert "epoch 2/2" in out and "median row p-norm" in out
+def test_verbose_prints_progress_lines(digits, capsys):
+    """One line per epoch: elapsed time, time left, median row p-norm."""
+    est = KrotovHebbianTransformer(8, k=2, n_epochs=3, verbose=1, random_state=0)
+    est.fit(digits[:100])
+    lines = capsys.readouterr().out.splitlines()
+    seconds = r"(\d+\.\d+ s|\d+ min \d\d s|\d+ h \d\d min)"
+    for epoch, line in enumerate(lines, start=1):
+        left = f", ~{seconds} left" if epoch < 3 else ""
+        norm = re.escape(f"{est.median_p_norms_[epoch]:.5g}")
+        assert re.fullmatch(
+            rf"\[KrotovHebbianTransformer\] epoch {epoch}/3: {seconds} elapsed"
+            rf"{left}; median row p-norm {norm}",
+            line,
+        ), line
+    assert len(lines) == 3
+    est.set_params(verbose=0).fit(digits[:100])
+    assert capsys.readouterr().out == ""

@@ -1,14 +1,16 @@
 """Krotov & Hopfield's competing hidden units: ranking, dynamics and sparse update.
 
 Plain arrays and scalars in, results written in place. Every kernel is serial:
-they run between the BLAS products of a minibatch loop and leave the cores to
-BLAS (see DESIGN.md, "Threads").
+they run between the BLAS products of a minibatch loop (``_krotov_training``)
+and leave the cores to BLAS, whose product dominates each step.
 
 Notation: ``W`` the hidden weights ``(H, D)``, ``Wp = sign(W) |W| ** (p - 1)``
 kept beside it, ``currents`` the products ``Wp @ x`` of a minibatch, stored
 unit-major ``(H, B)`` (the faster GEMM layout for small ``B``). The plasticity
 of one minibatch is given as a sparse matrix of ``g`` values in CSR form, one
-row per sample: ``indptr`` (B + 1), ``units`` and ``gvals``.
+row per sample: ``indptr`` (B + 1), ``units`` and ``gvals``. Localized units
+are given by their receptive fields, ``starts`` (H,) and ``offsets``: unit
+``mu`` sees the features ``starts[mu] + offsets``.
 """
 
 import math
@@ -259,7 +261,8 @@ def sparse_plasticity_step(
     normalize,
     mode,
     p,
-    mask,
+    starts,
+    offsets,
     slot,
     rows,
     rows_bits,
@@ -272,16 +275,20 @@ def sparse_plasticity_step(
     ``X`` is the minibatch ``(B, D)``, ``currents`` its ``(H, B)`` currents,
     ``(indptr, units, gvals)`` the CSR matrix of ``g`` (one row per sample).
     Only the rows of units with a non-zero ``g`` are computed, in the scratch
-    ``rows`` (at least as many rows as entries, ``D`` columns) with their
-    coefficients ``coef``; ``slot`` (H,) int64 must be all ``-1`` on entry
-    and is left so. ``touched`` receives the units changed.
+    ``rows`` (at least as many rows as entries) with their coefficients
+    ``coef``; ``slot`` (H,) int64 must be all ``-1`` on entry and is left so.
+    ``touched`` receives the units changed.
 
     With ``normalize`` the step is ``learning_rate * dW / max |dW|`` (the
     largest synapse change equals ``learning_rate``; Krotov's ranking rule),
     otherwise ``learning_rate * dW / B`` (an Euler step of the weight ODE).
-    ``mask`` is ``(H, D)`` of 0/1 in ``W``'s dtype for localized units, or
-    an empty ``(0, 0)`` array: masked entries of ``dW`` are zero. ``Wp`` is
-    refreshed on the changed rows (``mode``, ``p``: see ``signed_power_rows``).
+    ``Wp`` is refreshed on the changed rows (``mode``, ``p``: see
+    ``signed_power_rows``).
+
+    Localized units: unit ``u`` sees only the features ``starts[u] +
+    offsets`` (``rows`` then has ``len(offsets)`` columns), and only those
+    synapses change, so weights that are zero outside the field stay zero.
+    Empty ``starts`` means every unit sees all ``D`` features.
 
     ``max |dW|`` is taken on the integer view ``rows_bits`` of ``rows``
     (int32 for float32, int64 for float64) with the sign bit cleared by
@@ -293,8 +300,8 @@ def sparse_plasticity_step(
     ``W`` and ``Wp`` are left unchanged.
     """
     n_samples = X.shape[0]
-    n_features = X.shape[1]
-    has_mask = mask.shape[0] > 0
+    localized = starts.shape[0] > 0
+    width = offsets.shape[0] if localized else X.shape[1]
     n_touched = 0
     for a in range(n_samples):
         x = X[a]
@@ -302,19 +309,29 @@ def sparse_plasticity_step(
             u = units[t]
             g = gvals[t]
             s = slot[u]
-            if s < 0:  # first entry of this unit: write instead of add
+            first = s < 0
+            if first:  # first entry of this unit: write instead of add
                 s = n_touched
                 slot[u] = s
                 touched[s] = u
                 n_touched += 1
                 coef[s] = g * currents[u, a]
-                row = rows[s]
-                for i in range(n_features):
-                    row[i] = g * x[i]
             else:
                 coef[s] += g * currents[u, a]
-                row = rows[s]
-                for i in range(n_features):
+            row = rows[s]
+            if localized:
+                base = starts[u]
+                if first:
+                    for j in range(width):
+                        row[j] = g * x[base + offsets[j]]
+                else:
+                    for j in range(width):
+                        row[j] += g * x[base + offsets[j]]
+            elif first:
+                for i in range(width):
+                    row[i] = g * x[i]
+            else:
+                for i in range(width):
                     row[i] += g * x[i]
     largest_bits = rows_bits[0, 0] & 0  # zero of the integer type
     for s in range(n_touched):
@@ -322,15 +339,15 @@ def sparse_plasticity_step(
         c = coef[s]
         row = rows[s]
         w = W[u]
-        if has_mask:
-            m = mask[u]
-            for i in range(n_features):
-                row[i] = (row[i] - c * w[i]) * m[i]
+        if localized:
+            base = starts[u]
+            for j in range(width):
+                row[j] -= c * w[base + offsets[j]]
         else:
-            for i in range(n_features):
-                row[i] = row[i] - c * w[i]
+            for i in range(width):
+                row[i] -= c * w[i]
         bits = rows_bits[s]
-        for i in range(n_features):
+        for i in range(width):
             largest_bits = max(largest_bits, bits[i] & abs_mask)
     for s in range(n_touched):
         slot[touched[s]] = -1
@@ -348,19 +365,29 @@ def sparse_plasticity_step(
         u = touched[s]
         row = rows[s]
         w = W[u]
-        if mode == POWER_SAME:
-            for i in range(n_features):
-                w[i] += scale * row[i]
-        elif mode == POWER_CUBE:
+        if localized:
             wp = Wp[u]
-            for i in range(n_features):
+            base = starts[u]
+            for j in range(width):
+                i = base + offsets[j]
+                v = w[i] + scale * row[j]
+                w[i] = v
+                if mode == POWER_CUBE:
+                    wp[i] = v * abs(v)
+            if mode == POWER_GENERAL:
+                signed_power_rows(W, Wp, touched[s : s + 1], mode, p)
+            continue
+        if mode == POWER_CUBE:
+            wp = Wp[u]
+            for i in range(width):
                 v = w[i] + scale * row[i]
                 w[i] = v
                 wp[i] = v * abs(v)
         else:
-            for i in range(n_features):
+            for i in range(width):
                 w[i] += scale * row[i]
-            signed_power_rows(W, Wp, touched[s : s + 1], mode, p)
+            if mode == POWER_GENERAL:
+                signed_power_rows(W, Wp, touched[s : s + 1], mode, p)
     return n_touched, largest
 
 
