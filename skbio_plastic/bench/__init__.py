@@ -1,15 +1,25 @@
 """Benchmarks behind ``python -m skbio_plastic bench``: accuracy and speed records."""
 
-from ._common import RESULTS_DIR, gemm_gflops
-from .accuracy import load_split, make_model, render_table, run_accuracy
+from ._common import default_results_dir, gemm_gflops, source_checkout
+from .accuracy import (
+    best_test_records,
+    load_records,
+    load_split,
+    make_model,
+    render_table,
+    run_accuracy,
+)
 from .speed import run_speed
 
 __all__ = [
-    "RESULTS_DIR",
+    "best_test_records",
+    "default_results_dir",
     "gemm_gflops",
+    "load_records",
     "load_split",
     "make_model",
     "render_table",
     "run_accuracy",
     "run_speed",
+    "source_checkout",
 ]

@@ -10,7 +10,32 @@ from pathlib import Path
 
 import numpy as np
 
-RESULTS_DIR = Path("benchmarks") / "results"
+
+def source_checkout(package_dir=None):
+    """The source checkout the package runs from, or ``None`` when installed.
+
+    A checkout is recognised by ``pyproject.toml`` and ``benchmarks/results``
+    beside the package folder (``package_dir``, default: this package's).
+    """
+    package_dir = Path(__file__).parents[1] if package_dir is None else package_dir
+    root = Path(package_dir).resolve().parent
+    if (root / "pyproject.toml").is_file() and (root / "benchmarks/results").is_dir():
+        return root
+    return None
+
+
+def default_results_dir():
+    """Where records are read and written unless a folder is given.
+
+    The repository's ``benchmarks/results`` in a source checkout, else the
+    user folder ``$XDG_DATA_HOME/skbio_plastic/results`` (by default
+    ``~/.local/share/skbio_plastic/results``).
+    """
+    root = source_checkout()
+    if root is not None:
+        return root / "benchmarks" / "results"
+    data_home = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
+    return Path(data_home).expanduser() / "skbio_plastic" / "results"
 
 
 def best_time(function, repeats):
@@ -63,14 +88,18 @@ def environment():
 
 
 def save_record(record, output_dir, name):
-    """Add date, command and environment to ``record``; write it as JSON."""
+    """Add date, command and environment to ``record``; write it as JSON.
+
+    ``output_dir=None`` is :func:`default_results_dir`. Returns the record
+    and the path written.
+    """
     record = {
         **record,
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(),
         "command": "python -m skbio_plastic " + " ".join(sys.argv[1:]),
         **environment(),
     }
-    output_dir = Path(output_dir)
+    output_dir = default_results_dir() if output_dir is None else Path(output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
     stamp = datetime.datetime.now().strftime("%Y%m%dT%H%M%S")
     path = output_dir / f"{name}_{stamp}.json"

@@ -1,7 +1,9 @@
 """Accuracy benchmarks: ``python -m skbio_plastic bench accuracy`` and ``table``.
 
-Every run appends one JSON record to ``benchmarks/results/``; ``bench table``
-renders all records beside the published numbers. The protocol is the
+Every run writes one JSON record to the results folder (see
+:func:`~skbio_plastic.bench.default_results_dir`); ``bench table`` renders the
+best test record of each method beside the published number, and
+``bench table --sweeps`` every record. The protocol is the
 project's: pixels / 255, per-pixel training mean removed for Illing-style
 front ends (Krotov's rule sees raw pixels), hyper-parameters tuned on a
 validation split only, and a reported accuracy is the mean and standard
@@ -9,6 +11,7 @@ deviation over seeds.
 """
 
 import json
+import os
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -26,11 +29,14 @@ from ..gabor import RandomGabor
 from ..hebbian import KrotovHebbianTransformer
 from ..random_features import LocalizedRandomProjection
 from ..readout import LocalDeltaClassifier
-from ._common import RESULTS_DIR, gemm_gflops, save_record
+from .._progress import format_seconds
+from ._common import default_results_dir, gemm_gflops, save_record
 
-# Published test accuracies (%) from ../shared/REFERENCES.md, keyed by
-# (dataset, method). CIFAR-10 numbers were trained on 50,000 images; ours on
-# batches 1-4 (40,000) and tested on batch 5.
+# Published test accuracies (%), keyed by (dataset, method): Illing, Gerstner &
+# Brea 2019 (Neural Networks 118:90) for Illing's front ends, Krotov & Hopfield
+# 2019 (PNAS 116:7723) and reproductions of it for Krotov's rule. CIFAR-10
+# numbers were trained on 50,000 images; ours on batches 1-4 (40,000) and
+# tested on batch 5.
 PUBLISHED = {
     ("mnist", "sp"): "91.9 +/- 0.1",
     ("mnist", "l-rp"): "98.4 +/- 0.1",
@@ -46,7 +52,13 @@ PUBLISHED = {
     ("cifar10", "krotov"): "55.05 (talk); 49-52 (3rd party)",
 }
 
-DATASETS = ("digits", "mnist", "fashion-mnist", "cifar10")
+IMAGE_SHAPES = {
+    "digits": (8, 8),
+    "mnist": (28, 28),
+    "fashion-mnist": (28, 28),
+    "cifar10": (32, 32, 3),
+}
+DATASETS = tuple(IMAGE_SHAPES)
 READOUTS = {
     "delta": LocalDeltaClassifier,
     "sgd": SGDClassifier,
@@ -180,6 +192,21 @@ METHODS = {
 CENTRINGS = ("pixel", "image", "none")
 
 
+def default_patch_size(image_shape):
+    """Illing et al.'s 10 x 10 patches, or half the side of a smaller image."""
+    return min(10, image_shape[0] // 2)
+
+
+def _check_patch_size(patch_size, image_shape):
+    side = min(image_shape[:2])
+    if not 1 <= patch_size <= side:
+        raise ValueError(
+            f"patch_size={patch_size} does not fit images of "
+            f"{' x '.join(map(str, image_shape))}: choose 1 to {side} "
+            f"(default {default_patch_size(image_shape)})."
+        )
+
+
 def centre_images(X):
     """Subtract each image's own mean intensity (stateless preprocessing)."""
     return X - X.mean(axis=1, keepdims=True)
@@ -206,6 +233,8 @@ def load_split(dataset, protocol, data_home=None):
     -------
     X_train, y_train, X_eval, y_eval, image_shape
     """
+    _check_choice("dataset", dataset, DATASETS)
+    image_shape = IMAGE_SHAPES[dataset]
     if dataset == "digits":
         from sklearn.datasets import load_digits
 
@@ -213,7 +242,7 @@ def load_split(dataset, protocol, data_home=None):
         X = (X / 16.0).astype(np.float32)
         cut = 1300 if protocol == "test" else 1000
         stop = len(X) if protocol == "test" else 1300
-        return X[:cut], y[:cut], X[cut:stop], y[cut:stop], (8, 8)
+        return X[:cut], y[:cut], X[cut:stop], y[cut:stop], image_shape
     if dataset == "cifar10":
         X, y = datasets.load_cifar10(
             batches=[1, 2, 3, 4], data_home=data_home, return_X_y=True
@@ -222,8 +251,8 @@ def load_split(dataset, protocol, data_home=None):
             X_eval, y_eval = datasets.load_cifar10(
                 batches=[5], data_home=data_home, return_X_y=True
             )
-            return X, y, X_eval, y_eval, (32, 32, 3)
-        return X[:-5000], y[:-5000], X[-5000:], y[-5000:], (32, 32, 3)
+            return X, y, X_eval, y_eval, image_shape
+        return X[:-5000], y[:-5000], X[-5000:], y[-5000:], image_shape
     loader = {
         "mnist": datasets.load_mnist,
         "fashion-mnist": datasets.load_fashion_mnist,
@@ -233,8 +262,13 @@ def load_split(dataset, protocol, data_home=None):
         X_eval, y_eval = loader[dataset](
             subset="test", data_home=data_home, return_X_y=True
         )
-        return X, y, X_eval, y_eval, (28, 28)
-    return X[:-10000], y[:-10000], X[-10000:], y[-10000:], (28, 28)
+        return X, y, X_eval, y_eval, image_shape
+    return X[:-10000], y[:-10000], X[-10000:], y[-10000:], image_shape
+
+
+def _check_choice(name, value, choices):
+    if value not in choices:
+        raise ValueError(f"{name} must be one of {', '.join(choices)}; got {value!r}.")
 
 
 def _front_layers(model):
@@ -258,7 +292,7 @@ def make_model(
     image_shape,
     seed,
     n_components=None,
-    patch_size=10,
+    patch_size=None,
     front_params=None,
     readout="delta",
     readout_params=None,
@@ -271,31 +305,43 @@ def make_model(
     ``SGDClassifier``) or ``"mlp"`` (``MLPClassifier`` with one hidden layer of
     ``n_components`` units trained end to end by backprop: the non-local
     baseline); it is built with ``readout_params``. ``front_params`` go to the
-    front end. ``centre`` overrides the method's centring: ``"pixel"``
+    front end; ``patch_size=None`` is :func:`default_patch_size` (localized
+    methods only). ``centre`` overrides the method's centring: ``"pixel"``
     removes the training mean of each pixel, ``"image"`` each image's own
     mean, ``"none"`` keeps raw pixels. ``None`` for ``n_components`` or
     ``readout_params`` takes the method's default (:data:`METHODS`); given
     ``readout_params`` replace the default ones, they are not merged.
+    Unknown parameters raise a ``ValueError`` naming them.
     """
+    _check_choice("method", method, METHODS)
+    _check_choice("readout", readout, READOUTS)
     spec = METHODS[method]
     if n_components is None:
         n_components = spec.n_components
+    if spec.localized:
+        if patch_size is None:
+            patch_size = default_patch_size(image_shape)
+        _check_patch_size(patch_size, image_shape)
+    else:
+        patch_size = None
     steps = _centring_steps(centre or spec.centring)
     if spec.factory is not None:
-        front = spec.factory(
-            image_shape,
-            seed,
-            n_components,
-            patch_size if spec.localized else None,
-            **(front_params or {}),
-        )
+        try:
+            front = spec.factory(
+                image_shape, seed, n_components, patch_size, **(front_params or {})
+            )
+        except TypeError as error:  # an unknown or duplicate keyword
+            raise ValueError(f"front-end parameters of {method}: {error}") from None
         steps.extend(front if isinstance(front, list) else [front])
     if readout_params is None and readout == "delta":
         readout_params = spec.readout
     readout_params = dict(readout_params or {})
     if readout == "mlp":  # the backprop baseline: one hidden layer of the same size
         readout_params.setdefault("hidden_layer_sizes", (n_components,))
-    steps.append(READOUTS[readout](random_state=seed, **readout_params))
+    try:
+        steps.append(READOUTS[readout](random_state=seed, **readout_params))
+    except TypeError as error:
+        raise ValueError(f"readout parameters: {error}") from None
     return make_pipeline(*steps)
 
 
@@ -306,31 +352,31 @@ def run_accuracy(
     seeds=(0, 1, 2),
     protocol="test",
     n_components=None,
-    patch_size=10,
+    patch_size=None,
     front_params=None,
     readout="delta",
     readout_params=None,
     n_labels=None,
     centre=None,
     data_home=None,
-    output_dir=RESULTS_DIR,
+    output_dir=None,
     verbose=True,
 ):
     """Fit and score one method on one dataset for every seed; save a JSON record.
 
-    ``centre`` overrides the method's centring (see :func:`make_model`).
-    With ``n_labels``, the unsupervised steps learn on every training image
-    but the readout only on a class-balanced random subset of ``n_labels``
-    labelled images (drawn per seed): the few-labels experiment.
+    The models of every seed are built (and their parameters checked) before
+    any data is read. ``patch_size``, ``centre`` and the other model options
+    are those of :func:`make_model`. With ``n_labels``, the unsupervised steps
+    learn on every training image but the readout only on a class-balanced
+    random subset of ``n_labels`` labelled images (drawn per seed): the
+    few-labels experiment. ``output_dir=None`` is :func:`default_results_dir`.
     """
-    X_train, y_train, X_eval, y_eval, image_shape = load_split(
-        dataset, protocol, data_home
-    )
-    peak = gemm_gflops()
+    _check_choice("dataset", dataset, DATASETS)
+    _check_choice("protocol", protocol, ("test", "validation"))
     centre = centre or METHODS[method].centring
-    runs = []
-    for seed in seeds:
-        model = make_model(
+    image_shape = IMAGE_SHAPES[dataset]
+    models = [
+        make_model(
             method,
             image_shape,
             seed,
@@ -341,6 +387,18 @@ def run_accuracy(
             readout_params,
             centre,
         )
+        for seed in seeds
+    ]
+    X_train, y_train, X_eval, y_eval, _ = load_split(dataset, protocol, data_home)
+    n_classes = len(np.unique(y_train))
+    if n_labels is not None and not n_classes <= n_labels <= len(y_train):
+        raise ValueError(
+            f"n_labels={n_labels} must be at least the number of classes "
+            f"({n_classes}) and at most the training images ({len(y_train)})."
+        )
+    peak = gemm_gflops()
+    runs = []
+    for seed, model in zip(seeds, models, strict=True):
         start = time.perf_counter()
         if n_labels is None:
             model.fit(X_train, y_train)
@@ -374,7 +432,8 @@ def run_accuracy(
         if verbose:
             print(
                 f"{dataset} {method} seed {seed}: accuracy {accuracy:.4f}, "
-                f"fit {fit_seconds:.1f} s, predict {predict_seconds:.1f} s",
+                f"fit {format_seconds(fit_seconds)}, "
+                f"predict {format_seconds(predict_seconds)}",
                 flush=True,
             )
     accuracies = np.array([r["accuracy"] for r in runs])
@@ -412,16 +471,18 @@ def run_accuracy(
     )
     if verbose:
         print(
-            f"{dataset} {method} ({protocol}): "
-            f"{100 * record['accuracy_mean']:.2f} +/- "
-            f"{100 * record['accuracy_std']:.2f} % over seeds {list(seeds)}; "
-            f"saved {path}"
+            f"{dataset} {method} ({protocol}): {format_accuracy(record)} % "
+            f"over seeds {list(seeds)}\n"
+            f"record written to {path}"
         )
     return record
 
 
 _FRONT_END_KEYS = (
     ("H", "n_components"),
+    ("patches", "n_patches"),
+    ("per_patch", "n_components_per_patch"),
+    ("rows", "max_samples"),
     ("patch", "patch_size"),
     ("w", "weight_scale"),
     ("p", "p"),
@@ -469,41 +530,199 @@ def _describe_setting(params):
     return ", ".join(parts)
 
 
-def render_table(results_dir=RESULTS_DIR):
-    """Markdown table of every accuracy record beside the published number."""
-    rows = []
-    for path in sorted(Path(results_dir).glob("*.json")):
-        record = json.loads(path.read_text())
-        if record.get("kind") != "accuracy":
+def format_accuracy(record):
+    """``"98.42 +/- 0.04"`` over seeds; a single seed's accuracy alone."""
+    text = f"{100 * record['accuracy_mean']:.2f}"
+    if len(record["runs"]) > 1:
+        text += f" +/- {100 * record['accuracy_std']:.2f}"
+    return text
+
+
+def load_records(results_dir=None):
+    """The accuracy records of ``results_dir``, as ``(path, record)`` by file name.
+
+    ``results_dir=None`` is :func:`default_results_dir`. Raises
+    ``FileNotFoundError`` naming the folder when it holds no accuracy record.
+    """
+    folder = default_results_dir() if results_dir is None else Path(results_dir)
+    records = []
+    for path in sorted(folder.glob("*.json")):
+        try:
+            record = json.loads(path.read_text())
+        except json.JSONDecodeError as error:
+            raise ValueError(f"{path} is not a JSON record: {error}") from None
+        if record.get("kind") == "accuracy":
+            records.append((path, record))
+    if not records:
+        state = "" if folder.is_dir() else " (no such folder)"
+        raise FileNotFoundError(
+            f"no accuracy records in {folder}{state}. `python -m skbio_plastic "
+            "bench accuracy` writes them there; read another folder with "
+            "--results-dir (results_dir in Python)."
+        )
+    return records
+
+
+def _setting(record):
+    """The parameters that tell a record apart, centring and labels included."""
+    setting = _describe_setting(record["params"])
+    default_centring = METHODS[record["method"]].centring
+    centring = record["params"].get("centring", default_centring)
+    if centring != default_centring:
+        setting = f"centre={centring}, {setting}"
+    if record.get("n_labels") is not None:
+        setting = f"readout on {record['n_labels']} labels only, {setting}"
+    return setting
+
+
+def _variant(record):
+    """What sets a record apart from the method's main experiment ("": nothing).
+
+    Another readout than the delta rule, or few labels: such records get rows
+    of their own and no published number.
+    """
+    parts = []
+    readout = record["params"].get("readout_estimator") or "LocalDeltaClassifier"
+    if readout != "LocalDeltaClassifier":
+        parts.append(f"{readout} readout")
+    if record.get("n_labels") is not None:
+        parts.append(f"{record['n_labels']} labels")
+    return ", ".join(parts)
+
+
+def _order(record):
+    """Sort key: data set and method in the order of DATASETS and METHODS."""
+    return (
+        DATASETS.index(record["dataset"]),
+        list(METHODS).index(record["method"]),
+        _variant(record),
+    )
+
+
+def best_test_records(records):
+    """The best test record of each data set, method and variant.
+
+    A variant is another readout than the delta rule, or few labels. Records
+    over several seeds rank above single-seed ones, then by mean accuracy. Returns ``(path, record)`` pairs in table order.
+    """
+    best = {}
+    for path, record in records:
+        if not record["protocol"].startswith("test"):
             continue
-        setting = _describe_setting(record["params"])
-        default_centring = METHODS[record["method"]].centring
-        centring = record["params"].get("centring", default_centring)
-        if centring != default_centring:
-            setting = f"centre={centring}, {setting}"
-        few_labels = record.get("n_labels") is not None
-        if few_labels:
-            setting = f"readout on {record['n_labels']} labels only, " + setting
-        runs = record["runs"]
+        key = _order(record)
+        rank = (len(record["runs"]) > 1, record["accuracy_mean"])
+        if key not in best or rank > best[key][0]:
+            best[key] = (rank, path, record)
+    return [(path, record) for _, path, record in (best[k] for k in sorted(best))]
+
+
+def _fit_seconds(record):
+    return f"{np.mean([run['fit_seconds'] for run in record['runs']]):.0f}"
+
+
+def _markdown_table(header, rows):
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines) + "\n"
+
+
+_CIFAR_NOTE = (
+    "CIFAR-10 here trains on batches 1-4 and tests on batch 5; the papers "
+    "trained on all 50,000 images."
+)
+
+
+def _results_page(records):
+    """Title, introduction, header and rows of the best test records."""
+    intro = (
+        "The best test accuracy of each method on each data set (%, mean +/- "
+        "standard deviation over the seeds of one record; a single seed's "
+        "accuracy alone), beside the published number: Illing, Gerstner & Brea "
+        "2019 (Neural Networks 118:90) for the pixels (sp) and the l- front ends, "
+        "Krotov & Hopfield 2019 (PNAS 116:7723) and reproductions of it for "
+        "krotov. Only the readout sees labels. Another readout or few labels "
+        f"get rows of their own. {_CIFAR_NOTE} Every record, the validation runs "
+        "that chose the settings included: `python -m skbio_plastic bench table "
+        "--sweeps`."
+    )
+    header = ("dataset", "method", "accuracy % (ours)", "seeds", "paper %",
+              "setting", "fit s", "record")  # fmt: skip
+    rows = []
+    for path, record in best_test_records(records):
+        variant = _variant(record)
+        paper = PUBLISHED.get((record["dataset"], record["method"]), "-")
         rows.append(
-            "| {dataset} | {method} | {protocol} | {setting} | {acc} | {paper} | "
-            "{n} | {fit:.0f} | {file} |".format(
-                dataset=record["dataset"],
-                method=record["method"],
-                protocol=record["protocol"],
-                setting=setting,
-                acc=f"{100 * record['accuracy_mean']:.2f} +/- "
-                f"{100 * record['accuracy_std']:.2f}",
-                paper="-"
-                if few_labels
-                else PUBLISHED.get((record["dataset"], record["method"]), "-"),
-                n=len(runs),
-                fit=np.mean([r["fit_seconds"] for r in runs]),
-                file=path.name,
+            (
+                record["dataset"],
+                record["method"] + (f" ({variant})" if variant else ""),
+                format_accuracy(record),
+                str(len(record["runs"])),
+                "-" if variant else paper,
+                _setting(record),
+                _fit_seconds(record),
+                path.name,
             )
         )
-    header = (
-        "| dataset | method | protocol | setting | accuracy % (ours) | paper % | "
-        "seeds | fit s | record |\n|---|---|---|---|---|---|---|---|---|\n"
+    return "Benchmark results", intro, header, rows
+
+
+def _sweeps_page(records):
+    """Title, introduction, header and rows of every record."""
+    intro = (
+        "Every accuracy record: the validation runs (the end of the training "
+        "set held out) that chose the settings, and every test run. Accuracy "
+        "in %, mean +/- standard deviation over seeds; a single seed's "
+        f"accuracy alone. {_CIFAR_NOTE}"
     )
-    return header + "\n".join(rows) + "\n"
+    header = ("dataset", "method", "protocol", "setting", "accuracy %",
+              "seeds", "fit s", "record")  # fmt: skip
+    rows = [
+        (
+            record["dataset"],
+            record["method"],
+            record["protocol"].split(" ")[0],
+            _setting(record),
+            format_accuracy(record),
+            str(len(record["runs"])),
+            _fit_seconds(record),
+            path.name,
+        )
+        for path, record in sorted(records, key=lambda pair: _order(pair[1]))
+    ]
+    return "Benchmark sweeps", intro, header, rows
+
+
+def render_table(results_dir=None, *, sweeps=False, page_dir=None):
+    """Markdown page of the accuracy records of ``results_dir``.
+
+    The default page has one row per data set and method (and variant: another
+    readout, few labels): its best test record beside the published number.
+
+    Parameters
+    ----------
+    results_dir : str or Path, default=None
+        The records; ``None`` is :func:`default_results_dir`.
+    sweeps : bool, default=False
+        List every record, validation runs included, instead.
+    page_dir : str or Path, default=None
+        The folder the page is written to: the page names the results folder
+        relative to it. ``None`` names it by its absolute path.
+
+    Returns
+    -------
+    page : str
+    """
+    folder = default_results_dir() if results_dir is None else Path(results_dir)
+    title, intro, header, rows = (_sweeps_page if sweeps else _results_page)(
+        load_records(folder)
+    )
+    if page_dir is None:
+        source = f"From the JSON records in `{folder.resolve()}/`"
+    else:
+        where = Path(os.path.relpath(folder.resolve(), Path(page_dir).resolve()))
+        source = (
+            f"Generated by `python -m skbio_plastic bench table{' --sweeps' * sweeps}` "
+            f"from the JSON records in `{where.as_posix()}/` (relative to this page)"
+        )
+    source += "; the record column names the file there."
+    return f"# {title}\n\n{intro}\n\n{source}\n\n" + _markdown_table(header, rows)

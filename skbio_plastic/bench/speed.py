@@ -12,9 +12,12 @@ from functools import partial
 import numpy as np
 
 from .._kernels.delta_rule import SQUARED_RELU, delta_rule_epoch
-from ..hebbian import _row_p_norms, _run_epoch, _Scratch, _signed_power
+from .._krotov_training import Scratch as _Scratch
+from .._krotov_training import row_p_norms as _row_p_norms
+from .._krotov_training import run_epoch as _run_epoch
+from .._krotov_training import signed_power as _signed_power
 from ..random_features import LocalizedRandomProjection
-from ._common import RESULTS_DIR, best_time, gemm_gflops, save_record
+from ._common import best_time, gemm_gflops, save_record
 
 KERNELS = ("lrp", "delta", "krotov")
 
@@ -132,8 +135,7 @@ def time_krotov_epoch(
     X = _images(n_samples, n_features, rng)
     X64 = X.astype(np.float64)
     W0 = rng.standard_normal((n_components, n_features)).astype(np.float32)
-    step = dict(k=k, delta=delta, p=p, mask=np.empty((0, 0), np.float32),
-                solver="ranking", w_inh=0.8, h_star=-0.5)  # fmt: skip
+    step = dict(k=k, delta=delta, p=p, solver="ranking", w_inh=0.8, h_star=-0.5)
     flops = 2.0 * n_components * n_features * n_samples
     m = min(numpy_samples, n_samples)
     result = {"shape": [n_samples, n_features, n_components], "p": p, "k": k,
@@ -186,7 +188,7 @@ def run_speed(
     n_samples=60000,
     repeats=3,
     numpy_samples=3000,
-    output_dir=RESULTS_DIR,
+    output_dir=None,
     verbose=True,
     random_state=0,
 ):
@@ -199,12 +201,18 @@ def run_speed(
         online epoch of the delta rule on 5000 features; ``"krotov"``: one
         epoch of Krotov's rule with 2000 units, minibatches of 100 and 1000.
     n_samples : int, default=60000
+        Samples per epoch or transform.
     repeats : int, default=3
+        Each time is the best of this many runs.
     numpy_samples : int, default=3000
         Samples the slow numpy references run on (extrapolated per sample).
-    output_dir : str or Path, default="benchmarks/results"
+    output_dir : str or Path, default=None
+        Where the record is written; ``None`` is
+        :func:`~skbio_plastic.bench.default_results_dir`.
     verbose : bool, default=True
+        Print the timings and where the record was written.
     random_state : int, default=0
+        Seed of the random inputs and weights.
 
     Returns
     -------
@@ -254,5 +262,5 @@ def run_speed(
                         else ", torch not installed"
                     )
                 )
-        print(f"saved {path}")
+        print(f"record written to {path}")
     return record
