@@ -4,10 +4,12 @@ Errors and warnings name the parameter or array, what was seen and what was
 expected, and how to fix it.
 """
 
-import math
+import os
+import sys
 import warnings
 
 import numpy as np
+import sklearn
 
 from ._sklearn_compat import Options, StrOptions
 
@@ -16,6 +18,7 @@ __all__ = [
     "resolve_dtype",
     "warn_if_large_scale",
     "warn_if_channels_first",
+    "user_stacklevel",
 ]
 
 _FLOAT_DTYPES = {"float32": np.float32, "float64": np.float64}
@@ -31,6 +34,25 @@ DTYPE_CONSTRAINT = [
 # Rows looked at by the data checks: enough for a stable statistic, cheap
 # beside any fit.
 _CHECK_ROWS = 1000
+
+
+_LIBRARY_DIRS = tuple(
+    os.path.dirname(module.__file__) + os.sep
+    for module in (sys.modules[__name__.rpartition(".")[0]], sklearn)
+)
+
+
+def user_stacklevel():
+    """``stacklevel`` for ``warnings.warn`` that points at the user's own line.
+
+    Counts the frames of this package and of scikit-learn (whose fit context
+    wraps every ``fit``) above the caller of this function, so that a warning
+    raised deep inside a fit is reported where the user called it.
+    """
+    frame, level = sys._getframe(1), 1
+    while frame is not None and frame.f_code.co_filename.startswith(_LIBRARY_DIRS):
+        frame, level = frame.f_back, level + 1
+    return level
 
 
 def resolve_dtype(dtype):
@@ -65,7 +87,7 @@ def warn_if_large_scale(X, estimator, *, limit=10.0, expected="pixels in [0, 1]"
         f"of {rms:.4g}. Scale X first (e.g. X / 255 for 8-bit pixels, or "
         "MinMaxScaler); otherwise the model can silently stay at chance level.",
         UserWarning,
-        stacklevel=3,
+        stacklevel=user_stacklevel(),
     )
 
 
@@ -97,5 +119,5 @@ def warn_if_channels_first(X, image_shape, estimator):
         f"X.reshape(-1, {channels}, {height}, {width}).transpose(0, 2, 3, 1)"
         f".reshape(len(X), -1), or check image_shape.",
         UserWarning,
-        stacklevel=3,
+        stacklevel=user_stacklevel(),
     )

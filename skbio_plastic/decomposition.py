@@ -13,14 +13,15 @@ import warnings
 
 import numpy as np
 from joblib import Parallel, delayed
-from sklearn.base import _fit_context
 from sklearn.decomposition import PCA, FastICA
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import validate_data
 
-from ._base import FilterBankTransformer, resolve_dtype
+from ._base import FilterBankTransformer
+from ._progress import Progress
+from ._sklearn_compat import Interval, StrOptions, _fit_context
+from ._validation import resolve_dtype, user_stacklevel, warn_if_channels_first
 from .receptive_fields import patch_indices, random_patch_origins
 
 __all__ = ["LocalizedICA", "LocalizedPCA"]
@@ -112,6 +113,10 @@ def _fit_ica_patch(X, columns, n_components, n_rows, seed, params):
     return components, mean, n_kept, (ica.n_iter_, converged)
 
 
+# About this many progress lines per fit with verbose > 0.
+_N_PROGRESS_LINES = 10
+
+
 class _LocalizedDecomposition(FilterBankTransformer):
     """Shared fit of the per-patch decompositions; subclasses pick the model."""
 
@@ -131,10 +136,15 @@ class _LocalizedDecomposition(FilterBankTransformer):
             None,
         ],
         "n_jobs": [numbers.Integral, None],
+        "verbose": ["verbose"],
     }
 
-    # Set by subclasses: the per-patch fitting function.
+    # Set by subclasses: the per-patch fitting function, whether patches at
+    # the same position share one fit (their fit depends on the position
+    # only), and what repeated positions cost (for the warning).
     _fit_patch = None
+    _one_fit_per_position = False
+    _repeat_cost = ""
 
     def _patch_model_params(self):
         """Keyword arguments of the scikit-learn model fitted on each patch."""
@@ -164,6 +174,7 @@ class _LocalizedDecomposition(FilterBankTransformer):
         X = validate_data(self, X, dtype=[np.float32, np.float64])
         dtype = resolve_dtype(self.dtype)
         self.image_shape_, patch_shape = self._image_geometry(X.shape[1])
+        warn_if_channels_first(X, self.image_shape_, self)
         n_inputs = patch_shape[0] * patch_shape[1] * self.image_shape_[2]
         n_per_patch = self.n_components_per_patch
         if n_per_patch > n_inputs:
@@ -178,15 +189,10 @@ class _LocalizedDecomposition(FilterBankTransformer):
         self.patch_origins_ = random_patch_origins(
             self.image_shape_, patch_shape, self.n_patches, rng
         )
+        self._warn_repeated_positions(patch_shape)
         indices = patch_indices(self.image_shape_, patch_shape, self.patch_origins_)
         seeds = rng.randint(np.iinfo(np.int32).max, size=self.n_patches)
-        n_rows = self._n_rows(X.shape[0])
-        fit_patch = type(self)._fit_patch
-        params = self._patch_model_params()
-        results = Parallel(n_jobs=self.n_jobs)(
-            delayed(fit_patch)(X, columns, n_per_patch, n_rows, seed, params)
-            for columns, seed in zip(indices, seeds, strict=True)
-        )
+        results = self._fit_patches(X, indices, seeds)
 
         n_units = self.n_patches * n_per_patch
         components = np.zeros((n_units, X.shape[1]), dtype=dtype)
@@ -216,6 +222,56 @@ class _LocalizedDecomposition(FilterBankTransformer):
         self.intercept_ = (intercept / self.scale_).astype(dtype)
         return self
 
+    def _fit_patches(self, X, indices, seeds):
+        """Per-patch results in patch order, fitted in parallel by joblib.
+
+        With ``_one_fit_per_position``, patches at one position share the fit
+        (and seed) of the first of them. Progress is printed each time about a
+        tenth of the fits is done: results stream back in order while joblib
+        keeps every worker busy.
+        """
+        if self._one_fit_per_position:
+            _, first, which = np.unique(
+                self.patch_origins_, axis=0, return_index=True, return_inverse=True
+            )
+        else:
+            first = which = np.arange(self.n_patches)
+        n_fits = len(first)
+        n_rows = self._n_rows(X.shape[0])
+        fit_patch = type(self)._fit_patch
+        params = self._patch_model_params()
+        stream = Parallel(n_jobs=self.n_jobs, return_as="generator")(
+            delayed(fit_patch)(
+                X, indices[i], self.n_components_per_patch, n_rows, seeds[i], params
+            )
+            for i in first
+        )
+        progress = Progress(self, n_fits, unit="patch fit", verbose=self.verbose)
+        step = -(-n_fits // _N_PROGRESS_LINES)
+        fits = []
+        for done, result in enumerate(stream, start=1):
+            fits.append(result)
+            if done % step == 0 or done == n_fits:
+                progress.update(done)
+        return [fits[i] for i in np.ravel(which)]
+
+    def _warn_repeated_positions(self, patch_shape):
+        """Warn when at least half of the patches must repeat a position."""
+        height, width, _ = self.image_shape_
+        n_positions = (height - patch_shape[0] + 1) * (width - patch_shape[1] + 1)
+        if self.n_patches < 2 * n_positions:
+            return
+        warnings.warn(
+            f"n_patches={self.n_patches} is at least twice the {n_positions} "
+            f"distinct positions of patch_size={self.patch_size} "
+            f"({patch_shape[0]} x {patch_shape[1]} pixels) in {height} x {width} "
+            f"images, so at least half of the patches repeat a position"
+            f"{self._repeat_cost}. Use n_patches <= {n_positions} or a smaller "
+            "patch_size.",
+            UserWarning,
+            stacklevel=user_stacklevel(),
+        )
+
     def _store_solver_info(self, infos):
         """Keep what the per-patch solvers report (one entry per patch)."""
 
@@ -230,7 +286,7 @@ class _LocalizedDecomposition(FilterBankTransformer):
                 f"borders, or fewer samples than inputs); their {n_zero} "
                 "remaining components are set to zero and always output 0.",
                 UserWarning,
-                stacklevel=3,
+                stacklevel=user_stacklevel(),
             )
 
 
@@ -251,7 +307,8 @@ class LocalizedPCA(_LocalizedDecomposition):
 
     Directions without variance in the training patch (constant border pixels
     of MNIST, fewer samples than inputs) give no component: those units get
-    zero weights, and a warning says how many.
+    zero weights, and a warning says how many. Patches drawn at the same
+    position share one PCA fit (it depends on the position only).
 
     Parameters
     ----------
@@ -270,11 +327,15 @@ class LocalizedPCA(_LocalizedDecomposition):
     max_samples : int, float or None, default=None
         Training rows used by each patch's fit: all when ``None``, at most
         this many when an int, this fraction of them when a float in (0, 1].
-        Each patch draws its own random subset. The scale is still the
-        maximum over all training rows.
+        Each patch position draws its own random subset. The scale is still
+        the maximum over all training rows. PCA of all rows is cheap (the
+        covariance of a patch), so the default uses them all.
     n_jobs : int or None, default=None
         Patches fitted in parallel by joblib (``-1``: all cores). The result
         does not depend on it.
+    verbose : int, default=0
+        Print a progress line (elapsed time, time left) each time about a
+        tenth of the PCA fits (one per distinct patch position) is done.
     dtype : {"float32", "float64"}, default="float32"
         Floating type of the weights and of the transformed output.
     random_state : int, RandomState instance or None, default=None
@@ -306,6 +367,20 @@ class LocalizedPCA(_LocalizedDecomposition):
     LocalizedICA : the same with FastICA per patch.
     sklearn.decomposition.PCA : the model fitted on each patch.
 
+    Notes
+    -----
+    The features do not depend on the scale of ``X``: multiplying ``X`` by
+    ``c > 0`` multiplies every PCA projection and ``scale_`` by ``c``, so
+    pixels in 0-255 give the same features as pixels in [0, 1] (only
+    ``components_`` absorbs the factor).
+
+    The defaults (500 patches x 10 components, 10 x 10 patches, all rows per
+    patch) are the setting of the MNIST result of the README (records in
+    ``benchmarks/results/``); the Fashion-MNIST and CIFAR-10 records used
+    ``max_samples=10000``. When ``n_patches`` is at least twice the number of
+    patch positions in the image (``patch_size=None`` has one), at least half
+    of the patches repeat a position and ``fit`` warns.
+
     References
     ----------
     B. Illing, W. Gerstner, J. Brea. Biologically plausible deep learning - but
@@ -324,6 +399,10 @@ class LocalizedPCA(_LocalizedDecomposition):
     """
 
     _fit_patch = staticmethod(_fit_pca_patch)
+    _one_fit_per_position = True
+    _repeat_cost = (
+        "; they share one PCA fit, so their units are copies that add no information"
+    )
 
     def __init__(
         self,
@@ -334,6 +413,7 @@ class LocalizedPCA(_LocalizedDecomposition):
         image_shape=None,
         max_samples=None,
         n_jobs=None,
+        verbose=0,
         dtype="float32",
         random_state=None,
     ):
@@ -343,6 +423,7 @@ class LocalizedPCA(_LocalizedDecomposition):
         self.image_shape = image_shape
         self.max_samples = max_samples
         self.n_jobs = n_jobs
+        self.verbose = verbose
         self.dtype = dtype
         self.random_state = random_state
 
@@ -374,9 +455,12 @@ class LocalizedICA(_LocalizedDecomposition):
         Side of each square patch in pixels; ``None`` for the whole image.
     image_shape : tuple of int or None, default=None
         ``(height, width)`` or ``(height, width, channels)`` of the images.
-    max_samples : int, float or None, default=None
+    max_samples : int, float or None, default=10000
         Training rows used by each patch's fit: all when ``None``, at most
-        this many when an int, this fraction when a float in (0, 1].
+        this many when an int, this fraction when a float in (0, 1]. Each
+        patch draws its own random subset; the scale is still the maximum
+        over all training rows. FastICA's cost grows with the rows;
+        10,000 per patch gave the l-ICA results of the README.
     fun : {"logcosh", "exp", "cube"}, default="logcosh"
         FastICA's contrast function.
     algorithm : {"parallel", "deflation"}, default="parallel"
@@ -393,6 +477,9 @@ class LocalizedICA(_LocalizedDecomposition):
         FastICA's convergence tolerance.
     n_jobs : int or None, default=None
         Patches fitted in parallel by joblib. The result does not depend on it.
+    verbose : int, default=0
+        Print a progress line (elapsed time, time left) each time about a
+        tenth of the per-patch fits is done.
     dtype : {"float32", "float64"}, default="float32"
         Floating type of the weights and of the transformed output.
     random_state : int, RandomState instance or None, default=None
@@ -427,6 +514,19 @@ class LocalizedICA(_LocalizedDecomposition):
     LocalizedPCA : the same with PCA per patch.
     sklearn.decomposition.FastICA : the model fitted on each patch.
 
+    Notes
+    -----
+    The features do not depend on the scale of ``X``: FastICA's sources have
+    unit variance whatever the scale (``whiten="unit-variance"``), or scale
+    with ``X`` like ``scale_`` does, so pixels in 0-255 give the same features
+    as pixels in [0, 1].
+
+    The defaults (500 patches x 10 sources, 10 x 10 patches, 10,000 rows per
+    patch) are the setting of the MNIST, Fashion-MNIST and CIFAR-10 results
+    of the README (records in ``benchmarks/results/``). As for
+    :class:`LocalizedPCA`, ``fit`` warns when ``n_patches`` is at least twice
+    the number of patch positions.
+
     References
     ----------
     B. Illing, W. Gerstner, J. Brea. Biologically plausible deep learning - but
@@ -454,6 +554,10 @@ class LocalizedICA(_LocalizedDecomposition):
     }
 
     _fit_patch = staticmethod(_fit_ica_patch)
+    _repeat_cost = (
+        "; each repeat is a full FastICA fit (from another initial unmixing "
+        "matrix) of a patch already fitted"
+    )
 
     def __init__(
         self,
@@ -462,7 +566,7 @@ class LocalizedICA(_LocalizedDecomposition):
         *,
         patch_size=10,
         image_shape=None,
-        max_samples=None,
+        max_samples=10000,
         fun="logcosh",
         algorithm="parallel",
         whiten="unit-variance",
@@ -470,6 +574,7 @@ class LocalizedICA(_LocalizedDecomposition):
         max_iter=200,
         tol=1e-4,
         n_jobs=None,
+        verbose=0,
         dtype="float32",
         random_state=None,
     ):
@@ -485,6 +590,7 @@ class LocalizedICA(_LocalizedDecomposition):
         self.max_iter = max_iter
         self.tol = tol
         self.n_jobs = n_jobs
+        self.verbose = verbose
         self.dtype = dtype
         self.random_state = random_state
 
@@ -498,7 +604,7 @@ class LocalizedICA(_LocalizedDecomposition):
                 "components are used as they are. Increase max_iter or tol "
                 "to silence this warning.",
                 ConvergenceWarning,
-                stacklevel=3,
+                stacklevel=user_stacklevel(),
             )
 
     def _patch_model_params(self):

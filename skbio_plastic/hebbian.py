@@ -21,7 +21,7 @@ from ._krotov_training import (
 )
 from ._progress import Progress
 from ._sklearn_compat import Interval, StrOptions, _fit_context
-from ._validation import resolve_dtype, warn_if_channels_first
+from ._validation import resolve_dtype, user_stacklevel, warn_if_channels_first
 from .receptive_fields import (
     patch_indices,
     patch_mask,
@@ -371,7 +371,7 @@ class KrotovHebbianTransformer(FilterBankTransformer):
                 f"{DYNAMICS_MAX_STEPS} Euler steps for {scratch.not_converged} "
                 "inputs.",
                 ConvergenceWarning,
-                stacklevel=2,
+                stacklevel=user_stacklevel(),
             )
         return self
 

@@ -4,12 +4,12 @@ import math
 import numbers
 
 import numpy as np
-from sklearn.base import _fit_context
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import validate_data
 
-from ._base import FilterBankTransformer, resolve_dtype
+from ._base import FilterBankTransformer
+from ._sklearn_compat import Interval, _fit_context
+from ._validation import resolve_dtype, warn_if_channels_first, warn_if_large_scale
 from .receptive_fields import patch_indices, random_patch_origins
 
 
@@ -21,11 +21,14 @@ class RandomPatchTransformer(FilterBankTransformer):
     shape ``(n_components, inputs per patch)`` in the C order of
     :func:`~skbio_plastic.receptive_fields.patch_indices`), embeds them in
     dense ``components_`` and draws biases from ``U[0, bias_high]``.
+
+    The weight and bias scales assume inputs of order 1; ``fit`` warns when
+    ``X`` is far larger (pixels in 0-255) or looks stored channels first.
     """
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
-        """Draw the patches, weights and biases; ``X`` only fixes the geometry.
+        """Draw the patches, weights and biases; ``X`` fixes the geometry.
 
         Parameters
         ----------
@@ -40,6 +43,8 @@ class RandomPatchTransformer(FilterBankTransformer):
         X = validate_data(self, X, dtype=[np.float32, np.float64])
         dtype = resolve_dtype(self.dtype)
         self.image_shape_, patch_shape = self._image_geometry(X.shape[1])
+        warn_if_large_scale(X, self, expected="pixels in [0, 1], centred or not")
+        warn_if_channels_first(X, self.image_shape_, self)
         rng = check_random_state(self.random_state)
 
         self.patch_origins_ = random_patch_origins(
@@ -109,6 +114,14 @@ class LocalizedRandomProjection(RandomPatchTransformer):
     See Also
     --------
     LocalDeltaClassifier : the local readout trained on these features.
+
+    Notes
+    -----
+    The weight scale and the biases assume inputs of order 1: pixels in
+    [0, 1] (``X / 255`` for 8-bit images), centred or not. ``fit`` warns when
+    the root mean square of ``X`` exceeds 10, which almost always means pixels
+    in 0-255, on which a readout of these features stays at chance level.
+    It also warns when colour rows look stored channels first.
 
     References
     ----------

@@ -46,20 +46,20 @@ ESTIMATORS = [
     RandomGabor(n_components=20, patch_size=None, random_state=0),
     RandomGabor(n_components=20, patch_size=None, dtype="float64", random_state=0),
     LocalizedPCA(
-        n_patches=3, n_components_per_patch=1, patch_size=None, random_state=0
+        n_patches=1, n_components_per_patch=1, patch_size=None, random_state=0
     ),
     LocalizedPCA(
-        n_patches=3,
+        n_patches=1,
         n_components_per_patch=1,
         patch_size=None,
         dtype="float64",
         random_state=0,
     ),
     LocalizedICA(
-        n_patches=2, n_components_per_patch=1, patch_size=None, random_state=0
+        n_patches=1, n_components_per_patch=1, patch_size=None, random_state=0
     ),
     LocalizedICA(
-        n_patches=2,
+        n_patches=1,
         n_components_per_patch=1,
         patch_size=None,
         dtype="float64",
@@ -176,6 +176,8 @@ def test_sklearn_compatible_estimator(estimator, check):
     with warnings.catch_warnings():
         # Constant columns of the checks' data give rank-deficient patches.
         warnings.filterwarnings("ignore", "directions of non-zero variance")
+        # Some checks feed values of about 100, which the front ends report.
+        warnings.filterwarnings("ignore", ".*expects inputs of order 1")
         check(estimator)
 
 

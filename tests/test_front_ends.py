@@ -1,11 +1,13 @@
 """What every localized front end promises: geometry checks, clear errors on bad
-input, feature names, pandas output, and inputs left untouched."""
+input, warnings on likely input mistakes, feature names, pandas output, and
+inputs left untouched."""
 
 import warnings
 
 import numpy as np
 import pytest
 from scipy import sparse
+from scipy.ndimage import gaussian_filter
 from sklearn.base import clone
 
 from skbio_plastic import (
@@ -91,3 +93,69 @@ def test_weights_stay_inside_each_patch(front_end, images):
     mask = patch_mask(model.image_shape_, (3, 3), model.patch_origins_)
     per_unit = np.repeat(mask, model.components_.shape[0] // len(mask), axis=0)
     assert np.all(model.components_[~per_unit] == 0)
+
+
+def user_warnings(front_end, X):
+    """Messages of the UserWarnings raised while fitting ``front_end`` on ``X``."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        clone(front_end).fit(X)
+    return [str(w.message) for w in caught if w.category is UserWarning]
+
+
+@pytest.mark.parametrize(
+    "dtype, expected",
+    [
+        (np.dtype("float32"), np.float32),
+        (np.float64, np.float64),
+        ("float64", np.float64),
+    ],
+)
+@pytest.mark.parametrize("front_end", FRONT_ENDS, ids=IDS)
+def test_dtype_accepts_numpy_float_types(front_end, dtype, expected, images):
+    model = fitted(clone(front_end).set_params(dtype=dtype), images)
+    assert model.components_.dtype == expected
+    assert model.transform(images).dtype == expected
+
+
+@pytest.mark.parametrize("dtype", [int, "int64", np.dtype("int64"), np.int32])
+@pytest.mark.parametrize("front_end", FRONT_ENDS, ids=IDS)
+def test_integer_dtype_is_a_clear_error(front_end, dtype, images):
+    with pytest.raises(ValueError, match="dtype") as error:
+        clone(front_end).set_params(dtype=dtype).fit(images)
+    assert "float32" in str(error.value) and "float64" in str(error.value)
+
+
+RANDOM_FRONT_ENDS = FRONT_ENDS[:2]  # l-RP and l-RG: fixed weight and bias scales
+
+
+@pytest.mark.parametrize("front_end", RANDOM_FRONT_ENDS, ids=IDS[:2])
+def test_pixels_in_0_255_warn_at_fit(front_end, images):
+    X = images * 255
+    (message,) = user_warnings(front_end, X)
+    assert f"values in [{X.min():.4g}, {X.max():.4g}]" in message
+    assert "pixels in [0, 1]" in message and "X / 255" in message
+    for X in (images, images - images.mean(axis=0)):  # raw and centred pixels
+        assert user_warnings(front_end, X) == []
+
+
+def smooth_colour_images(n_images=40, side=12):
+    """Random images smoothed in space, shape ``(n_images, side, side, 3)``."""
+    noise = np.random.RandomState(0).rand(n_images, side, side, 3)
+    return gaussian_filter(noise, sigma=(0, 2, 2, 0))
+
+
+@pytest.mark.parametrize("front_end", FRONT_ENDS, ids=IDS)
+def test_channels_first_colour_rows_warn_at_fit(front_end):
+    images = smooth_colour_images()
+    front_end = clone(front_end).set_params(image_shape=(12, 12, 3))
+    channels_last = images.reshape(len(images), -1)
+    channels_first = images.transpose(0, 3, 1, 2).reshape(len(images), -1)
+    messages = user_warnings(front_end, channels_first)
+    assert any(
+        "channels first (3, 12, 12)" in m and "transpose(0, 2, 3, 1)" in m
+        for m in messages
+    )
+    assert not any(
+        "channels first" in m for m in user_warnings(front_end, channels_last)
+    )

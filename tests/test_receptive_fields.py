@@ -60,3 +60,8 @@ def test_patch_mask_marks_exactly_the_patch():
     expected = np.zeros((5, 5), dtype=bool)
     expected[3:5, 1:4] = True
     np.testing.assert_array_equal(mask[0], expected.ravel())
+
+
+def test_image_shape_none_suggests_colour_shape_for_3072_features():
+    with pytest.raises(ValueError, match=r"image_shape=\(32, 32, 3\)"):
+        resolve_image_shape(None, 3072)
