@@ -30,7 +30,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from skbio_plastic import LocalDeltaClassifier, LocalizedRandomProjection
-from skbio_plastic.plotting import plot_learning_curve, plot_receptive_fields
+from skbio_plastic.plotting import plot_loss_curve, plot_receptive_fields
 
 try:
     from skbio_plastic.datasets import load_mnist
@@ -72,10 +72,10 @@ print(f"fitted in {time.perf_counter() - start:.1f} s")
 print(f"test accuracy: {model.score(X_test, y_test):.4f}")
 
 # %%
-# Learning curve of the readout
-# -----------------------------
+# Loss curve of the readout
+# -------------------------
 # The mean training loss of each epoch of the delta rule.
-plot_learning_curve(model[-1])
+plot_loss_curve(model[-1])
 
 # %%
 # Receptive fields

@@ -49,14 +49,14 @@ def demo(plot=None):
     models = {
         "pixels -> delta readout (SP)": make_pipeline(
             StandardScaler(with_std=False),
-            LocalDeltaClassifier(tol=None, random_state=0),
+            LocalDeltaClassifier(random_state=0),
         ),
         "l-RP (2000 units, 4x4 patches) -> delta readout": make_pipeline(
             StandardScaler(with_std=False),
             LocalizedRandomProjection(
                 2000, patch_size=4, image_shape=(8, 8), random_state=0
             ),
-            LocalDeltaClassifier(tol=None, random_state=0),
+            LocalDeltaClassifier(random_state=0),
         ),
     }
     print(f"digits: {len(X_train)} training and {len(X_test)} test images of 8 x 8")

@@ -35,8 +35,9 @@ class Progress:
     ----------
     estimator : object
         The estimator being fitted; its class name prefixes every line.
-    total : int
-        Number of steps planned.
+    total : int or None
+        Number of steps planned; ``None`` for an open-ended stream of steps
+        (``partial_fit``), shown without a total or a time left.
     unit : str, default="epoch"
         What one step is called.
     verbose : int, default=0
@@ -47,7 +48,7 @@ class Progress:
 
     def __init__(self, estimator, total, *, unit="epoch", verbose=0, may_stop_early=False):
         self.name = type(estimator).__name__
-        self.total = int(total)
+        self.total = total
         self.unit = unit
         self.verbose = verbose
         self.may_stop_early = may_stop_early
@@ -56,9 +57,10 @@ class Progress:
     def line(self, done, **metrics):
         """The progress line after ``done`` steps, with ``metrics`` appended."""
         elapsed = time.perf_counter() - self.start
-        text = f"[{self.name}] {self.unit} {done}/{self.total}: "
+        of_total = "" if self.total is None else f"/{self.total}"
+        text = f"[{self.name}] {self.unit} {done}{of_total}: "
         text += f"{format_seconds(elapsed)} elapsed"
-        if 0 < done < self.total:
+        if self.total is not None and 0 < done < self.total:
             left = elapsed / done * (self.total - done)
             bound = "at most ~" if self.may_stop_early else "~"
             text += f", {bound}{format_seconds(left)} left"

@@ -7,10 +7,11 @@ tested with, and a move needs a change in this file only.
 """
 
 from sklearn.base import _fit_context
-from sklearn.utils._param_validation import Interval, Options, StrOptions
+from sklearn.utils._param_validation import Hidden, Interval, Options, StrOptions
 from sklearn.utils.multiclass import _check_partial_fit_first_call
 
 __all__ = [
+    "Hidden",
     "Interval",
     "Options",
     "StrOptions",

@@ -1,4 +1,4 @@
-"""Pictures of fitted networks: receptive fields and learning curves.
+"""Pictures of fitted networks: receptive fields and loss curves.
 
 matplotlib is an optional dependency (``pip install 'skbio-plastic[plot]'``);
 it is imported only when a function of this module is called.
@@ -6,6 +6,7 @@ it is imported only when a function of this module is called.
 
 import math
 import numbers
+import warnings
 
 import numpy as np
 from sklearn.utils import check_random_state
@@ -13,7 +14,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from .receptive_fields import resolve_image_shape
 
-__all__ = ["plot_learning_curve", "plot_receptive_fields"]
+__all__ = ["plot_learning_curve", "plot_loss_curve", "plot_receptive_fields"]
 
 _ORDERS = ("input", "random", "norm")
 # Colour of the separating lines between fields in the mosaic.
@@ -252,8 +253,11 @@ def plot_receptive_fields(
     return fig
 
 
-def plot_learning_curve(estimator, ax=None):
-    """Plot the training loss (and validation accuracy) of a fitted readout.
+def plot_loss_curve(estimator, ax=None):
+    """Plot the training loss (and validation accuracy) of each epoch.
+
+    Not scikit-learn's learning curve (score against training set size):
+    one fit's progress, epoch by epoch.
 
     Parameters
     ----------
@@ -270,7 +274,7 @@ def plot_learning_curve(estimator, ax=None):
     fig : matplotlib Figure
         The figure holding the plot.
     """
-    plt = _import_pyplot("plot_learning_curve")
+    plt = _import_pyplot("plot_loss_curve")
     if hasattr(estimator, "steps"):
         estimator = estimator.steps[-1][1]
     check_is_fitted(estimator)
@@ -303,3 +307,20 @@ def plot_learning_curve(estimator, ax=None):
     ax.legend(lines, [line.get_label() for line in lines], loc="best")
     ax.set_title(type(estimator).__name__)
     return fig
+
+
+def plot_learning_curve(estimator, ax=None):
+    """Deprecated alias of :func:`plot_loss_curve`.
+
+    .. deprecated:: 0.1
+       Renamed ``plot_loss_curve`` in 0.1 (it plots loss per epoch, not
+       scikit-learn's learning curve); the alias will be removed in 0.2.
+    """
+    warnings.warn(
+        "plot_learning_curve was renamed plot_loss_curve in 0.1 (it plots the "
+        "loss of each epoch, not score against training set size) and will be "
+        "removed in 0.2; use plot_loss_curve.",
+        FutureWarning,
+        stacklevel=2,
+    )
+    return plot_loss_curve(estimator, ax=ax)

@@ -1,24 +1,29 @@
 """A readout layer trained by a local delta rule."""
 
 import numbers
-import time
 import warnings
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
+from sklearn import get_config
+from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
-from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils import check_random_state, gen_batches
 from sklearn.utils.extmath import softmax
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.multiclass import (
-    _check_partial_fit_first_call,
-    check_classification_targets,
-)
+from sklearn.utils.multiclass import check_classification_targets, unique_labels
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._kernels import delta_rule
+from ._progress import Progress
+from ._sklearn_compat import (
+    Hidden,
+    Interval,
+    StrOptions,
+    _check_partial_fit_first_call,
+    _fit_context,
+)
+from ._validation import user_stacklevel, warn_if_large_scale
 
 _LOSS_CODES = {
     ("squared", "relu"): delta_rule.SQUARED_RELU,
@@ -38,6 +43,15 @@ class LocalDeltaClassifier(ClassifierMixin, BaseEstimator):
     ``delta_j`` depends only on that unit's own activation and target: a
     local, biologically plausible rule (only this layer sees labels).
 
+    The readout assumes features of order 1 (a root mean square of at most
+    about 10), such as pixels in [0, 1] or the outputs of this package's front
+    ends: its initial weights ``N(0, 1 / (100 n_features))`` and the constant
+    input 1 of the biases are on that scale. ``learning_rate="auto"`` adapts
+    the step to any scale, but on much larger features (pixels in 0-255) the
+    initial outputs are too large and the biases barely learn, which costs
+    accuracy (ReLU outputs on uncentred 0-255 pixels all fall silent); ``fit``
+    warns about such inputs.
+
     Parameters
     ----------
     loss : {"squared", "softmax", "power_tanh"}, default="squared"
@@ -54,7 +68,8 @@ class LocalDeltaClassifier(ClassifierMixin, BaseEstimator):
         the training samples (the 1 counts the bias input): a normalised step
         that is stable for any feature scale. Centre the inputs (as
         ``StandardScaler(with_std=False)`` does) for fast learning, above all
-        with ReLU outputs.
+        with ReLU outputs. ``partial_fit`` resolves ``"auto"`` on the samples
+        of its first call; a number set between calls applies from the next.
     learning_rate_decay : float, default=0.0
         Epoch ``e`` (counted from 0, across ``partial_fit`` calls) steps with
         ``learning_rate / (1 + learning_rate_decay * e)``.
@@ -62,8 +77,10 @@ class LocalDeltaClassifier(ClassifierMixin, BaseEstimator):
         ``"sgd"`` adds ``learning_rate * delta * x``; ``"adam"`` rescales each
         synapse's averaged update by its own running moments (Kingma & Ba),
         as Krotov & Hopfield train their readout. Adam needs ``batch_size``
-        of tens to hundreds and a ``learning_rate`` near 1e-3.
-    max_iter : int, default=50
+        of tens to hundreds and a ``learning_rate`` near 1e-3. A change
+        between ``partial_fit`` calls takes effect at once (Adam then starts
+        with zero moments).
+    max_iter : int, default=100
         Maximum number of passes (epochs) over the training data.
     batch_size : int, default=1
         Samples whose updates are averaged into one step; 1 is online learning.
@@ -73,28 +90,41 @@ class LocalDeltaClassifier(ClassifierMixin, BaseEstimator):
         step, while learning goes on with the current ones. ``True`` averages
         from the first step; an int starts once that many samples have been
         seen (skip the noisy start, e.g. a third of the epochs). Each synapse only
-        averages its own history, so the rule stays local.
+        averages its own history, so the rule stays local. It cannot change
+        between ``partial_fit`` calls.
     shuffle : bool, default=True
         Shuffle the training samples before each epoch.
-    tol : float or None, default=1e-4
-        Stop when the monitored quantity (training loss, or validation accuracy
-        with ``early_stopping``) has not improved by ``tol`` for
-        ``n_iter_no_change`` epochs. ``None`` always runs ``max_iter`` epochs.
+    tol : float or None, default=2e-3
+        Stop when the monitored error (the mean training loss of an epoch,
+        or the validation error rate ``1 - accuracy`` with
+        ``early_stopping``) has not fallen below its best value by more than
+        ``tol`` times its value after the first epoch, for
+        ``n_iter_no_change`` epochs. Relative to the first epoch, ``tol``
+        means the same whatever the scale of the loss (which depends on
+        ``loss`` and on the data). ``None`` always runs ``max_iter`` epochs.
     n_iter_no_change : int, default=5
         Patience of the stopping rule.
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the training data, monitor its
-        accuracy, and keep the weights of the best epoch.
+        accuracy, and keep the weights of the best epoch. Both parts are row
+        indices into ``X``: the data are not copied.
     validation_fraction : float, default=0.1
         Held-out fraction with ``early_stopping``.
     beta : float, default=0.1
         Slope of the tanh of the ``"power_tanh"`` loss.
-    power : float, default=6
+    loss_power : float, default=6
         Exponent ``m`` of the ``"power_tanh"`` loss (at least 2).
+    power : float, default="deprecated"
+        Former name of ``loss_power``; when set, its value is used.
+
+        .. deprecated:: 0.1
+           ``power`` was renamed ``loss_power`` in 0.1 and will be removed
+           in 0.3.
     random_state : int, RandomState instance or None, default=None
         Seed of the initial weights, the shuffling and the validation split.
     verbose : int, default=0
-        Print the loss (and validation accuracy) after every epoch.
+        Print a progress line after every epoch: elapsed time, time left, the
+        training loss and, with ``early_stopping``, the validation accuracy.
 
     Attributes
     ----------
@@ -153,7 +183,11 @@ class LocalDeltaClassifier(ClassifierMixin, BaseEstimator):
         "early_stopping": ["boolean"],
         "validation_fraction": [Interval(numbers.Real, 0, 1, closed="neither")],
         "beta": [Interval(numbers.Real, 0, None, closed="neither")],
-        "power": [Interval(numbers.Real, 2, None, closed="left")],
+        "loss_power": [Interval(numbers.Real, 2, None, closed="left")],
+        "power": [
+            Interval(numbers.Real, 2, None, closed="left"),
+            Hidden(StrOptions({"deprecated"})),
+        ],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
     }
@@ -166,16 +200,17 @@ class LocalDeltaClassifier(ClassifierMixin, BaseEstimator):
         learning_rate="auto",
         learning_rate_decay=0.0,
         solver="sgd",
-        max_iter=50,
+        max_iter=100,
         batch_size=1,
         average=False,
         shuffle=True,
-        tol=1e-4,
+        tol=2e-3,
         n_iter_no_change=5,
         early_stopping=False,
         validation_fraction=0.1,
         beta=0.1,
-        power=6,
+        loss_power=6,
+        power="deprecated",
         random_state=None,
         verbose=0,
     ):
@@ -193,6 +228,7 @@ class LocalDeltaClassifier(ClassifierMixin, BaseEstimator):
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
         self.beta = beta
+        self.loss_power = loss_power
         self.power = power
         self.random_state = random_state
         self.verbose = verbose
@@ -205,6 +241,7 @@ class LocalDeltaClassifier(ClassifierMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Features of order 1 (see the class description).
         y : array-like of shape (n_samples,)
 
         Returns
@@ -212,51 +249,71 @@ class LocalDeltaClassifier(ClassifierMixin, BaseEstimator):
         self : LocalDeltaClassifier
         """
         X, y = self._validate_training_data(X, y, reset=True)
-        self.classes_ = np.unique(y)
+        classes = np.unique(y)
+        if classes.size < 2:
+            raise ValueError(
+                f"{type(self).__name__} needs samples of at least 2 classes in "
+                "the data, but the data contain only one class: "
+                f"{classes.tolist()[0]!r}."
+            )
+        self.classes_ = classes
         labels = np.searchsorted(self.classes_, y)
         self._random_state = check_random_state(self.random_state)
         self._initialize(X)
+        self._follow_parameters(X)
 
-        X_val = labels_val = None
+        # The split is a set of row indices: X itself is never copied.
+        train = validation = None
         if self.early_stopping:
-            X, X_val, labels, labels_val = train_test_split(
-                X,
-                labels,
+            train, validation = train_test_split(
+                np.arange(X.shape[0]),
                 test_size=self.validation_fraction,
                 stratify=labels if self._can_stratify(labels) else None,
                 random_state=self._random_state,
             )
         self.loss_curve_ = []
         self.validation_scores_ = [] if self.early_stopping else None
-        best, stalled, best_weights = -np.inf, 0, None
         self.n_iter_ = 0
+        progress = Progress(
+            self,
+            self.max_iter,
+            verbose=self.verbose,
+            may_stop_early=self.tol is not None,
+        )
+        # The monitored error: the training loss, or the validation error rate.
+        best, stalled, best_weights = np.inf, 0, None
         for _ in range(self.max_iter):
-            self._run_epoch(X, labels)
+            self._run_epoch(X, labels, train)
+            error = self.loss_curve_[-1]
+            metrics = {"loss": error}
             if self.early_stopping:
-                score = np.mean(self._raw_predict(X_val) == labels_val)
-                self.validation_scores_.append(float(score))
-                monitored = score
-            else:
-                monitored = -self.loss_curve_[-1]
-            if self.verbose:
-                self._report()
-            if self.tol is not None and monitored <= best + self.tol:
+                score = self._accuracy(X, labels, validation)
+                self.validation_scores_.append(score)
+                metrics["validation_accuracy"] = score
+                error = 1.0 - score
+            progress.update(self.n_iter_, **metrics)
+            if self.n_iter_ == 1:  # tol is relative to the first epoch's error
+                min_improvement = (self.tol or 0.0) * error
+            if self.tol is not None and error >= best - min_improvement:
                 stalled += 1
             else:
                 stalled = 0
-            if monitored > best:
-                best = monitored
+            if error < best:
+                best = error
                 if self.early_stopping:
                     best_weights = (self.coef_.copy(), self.intercept_.copy())
             if self.tol is not None and stalled >= self.n_iter_no_change:
                 break
         else:
             if self.tol is not None:
+                monitored = "validation error" if self.early_stopping else "loss"
                 warnings.warn(
-                    f"LocalDeltaClassifier stopped after max_iter={self.max_iter} "
-                    "epochs without converging; increase max_iter.",
+                    f"{type(self).__name__} stopped after max_iter={self.max_iter} "
+                    f"epochs while its {monitored} still fell by more than "
+                    f"tol={self.tol:g} times its first-epoch value; increase "
+                    "max_iter.",
                     ConvergenceWarning,
-                    stacklevel=2,
+                    stacklevel=user_stacklevel(),
                 )
         if best_weights is not None:
             self.coef_, self.intercept_ = best_weights
@@ -266,17 +323,32 @@ class LocalDeltaClassifier(ClassifierMixin, BaseEstimator):
     def partial_fit(self, X, y, classes=None):
         """Run one epoch of the delta rule on ``(X, y)``.
 
+        Parameters changed with ``set_params`` since the last call are
+        validated again and take effect, except ``average``.
+
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Features of order 1 (see the class description).
         y : array-like of shape (n_samples,)
         classes : array-like of shape (n_classes,), default=None
-            Every class of the problem; required on the first call.
+            Every class of the problem (at least 2); required on the first
+            call.
 
         Returns
         -------
         self : LocalDeltaClassifier
         """
+        if hasattr(self, "classes_"):
+            # _fit_context validates partial_fit's parameters only until the
+            # estimator is fitted; set_params may have changed them since.
+            self._validate_params()
+        if classes is not None and unique_labels(classes).size < 2:
+            raise ValueError(
+                f"{type(self).__name__} needs at least 2 classes, but "
+                f"classes={np.asarray(classes).tolist()!r} given to partial_fit "
+                "holds only one."
+            )
         first_call = _check_partial_fit_first_call(self, classes)
         X, y = self._validate_training_data(X, y, reset=first_call)
         unseen = np.setdiff1d(y, self.classes_)
@@ -289,9 +361,10 @@ class LocalDeltaClassifier(ClassifierMixin, BaseEstimator):
             self._random_state = check_random_state(self.random_state)
             self._initialize(X)
             self.loss_curve_, self.validation_scores_, self.n_iter_ = [], None, 0
+        self._follow_parameters(X)
+        progress = Progress(self, None, verbose=self.verbose)
         self._run_epoch(X, np.searchsorted(self.classes_, y))
-        if self.verbose:
-            self._report()
+        progress.update(self.n_iter_, loss=self.loss_curve_[-1])
         return self
 
     def _can_stratify(self, labels):
@@ -305,6 +378,10 @@ class LocalDeltaClassifier(ClassifierMixin, BaseEstimator):
             self, X, y, reset=reset, dtype=[np.float32, np.float64], order="C"
         )
         check_classification_targets(y)
+        if reset:
+            warn_if_large_scale(
+                X, self, expected="pixels in [0, 1] or this package's features"
+            )
         return X, y
 
     def _initialize(self, X):
@@ -316,8 +393,36 @@ class LocalDeltaClassifier(ClassifierMixin, BaseEstimator):
             X.dtype
         )
         self.intercept_ = rng.uniform(0, 0.1, n_outputs).astype(X.dtype)
+        self._auto_learning_rate = None
         self._adam_state = None
-        if self.solver == "adam":
+        self._average_state = None
+        if self.average is not False:
+            self._live_weights = (self.coef_, self.intercept_)
+            # float64 sums: late steps change the mean by less than float32's ulp
+            self._average_state = (
+                np.zeros(self.coef_.shape),
+                np.zeros(self.intercept_.shape),
+                np.zeros(2, dtype=np.int64),
+                int(self.average),
+            )
+
+    def _follow_parameters(self, X):
+        """Apply the current parameters: step size, solver state, loss exponent.
+
+        Called by every ``fit`` and ``partial_fit``, so that ``set_params``
+        between ``partial_fit`` calls takes effect (or is refused).
+        """
+        started = None if self._average_state is None else self._average_state[3]
+        wanted = None if self.average is False else int(self.average)
+        if wanted != started:
+            raise ValueError(
+                f"average cannot change between partial_fit calls: it was "
+                f"{False if started is None else started!r} at the first call and "
+                f"is now {self.average!r}. Call fit to train afresh."
+            )
+        if self.solver == "sgd":
+            self._adam_state = None
+        elif self._adam_state is None:  # Adam's moments start at zero
             self._adam_state = (
                 np.zeros_like(self.coef_),
                 np.zeros_like(self.coef_),
@@ -328,36 +433,41 @@ class LocalDeltaClassifier(ClassifierMixin, BaseEstimator):
                 0.999,
                 1e-8,
             )
-        self._average_state = None
-        if self.average is not False:
-            self._live_weights = (self.coef_, self.intercept_)
-            # float64 sums: late steps change the mean by less than float32's ulp
-            self._average_state = (
-                np.zeros(self.coef_.shape),
-                np.zeros(self.intercept_.shape),
-                np.zeros(2, dtype=np.int64),
-                1 if self.average is True else int(self.average),
-            )
-        if self.learning_rate == "auto":
-            squared_norms = np.einsum("ij,ij->i", X, X, dtype=np.float64)
-            self.learning_rate_ = 0.2 / (float(np.mean(squared_norms)) + 1.0)
-        else:
+        if self.learning_rate != "auto":
             self.learning_rate_ = float(self.learning_rate)
-
-    def _run_epoch(self, X, labels):
-        X = X.astype(self.coef_.dtype, copy=False)
-        if self.shuffle:
-            order = self._random_state.permutation(X.shape[0])
         else:
-            order = np.arange(X.shape[0])
-        start = time.perf_counter()
+            if self._auto_learning_rate is None:
+                squared_norms = np.einsum("ij,ij->i", X, X, dtype=np.float64)
+                self._auto_learning_rate = 0.2 / (float(np.mean(squared_norms)) + 1.0)
+            self.learning_rate_ = self._auto_learning_rate
+        self._loss_power = float(self.loss_power)
+        if self.power != "deprecated":
+            warnings.warn(
+                "The parameter power of LocalDeltaClassifier was renamed loss_power "
+                "in 0.1 and will be removed in 0.3; its value is used for now. "
+                f"Pass loss_power={self.power!r} instead.",
+                FutureWarning,
+                stacklevel=user_stacklevel(),
+            )
+            self._loss_power = float(self.power)
+
+    def _run_epoch(self, X, labels, rows=None):
+        """One epoch of the delta rule over ``X[rows]`` (all rows by default).
+
+        The kernel reads the rows through its ``order`` array: ``X`` is not
+        copied.
+        """
+        X = X.astype(self.coef_.dtype, copy=False)
+        if rows is None:
+            rows = np.arange(X.shape[0])
+        order = self._random_state.permutation(rows) if self.shuffle else rows
         if self._average_state is None:
             weights, intercept = self.coef_, self.intercept_
         else:  # learning goes on with the live weights, coef_ shows their mean
             weights, intercept = self._live_weights
         loss = delta_rule.delta_rule_epoch(
             X,
-            labels.astype(np.int64),
+            labels.astype(np.int64, copy=False),
             order,
             weights,
             intercept,
@@ -365,11 +475,10 @@ class LocalDeltaClassifier(ClassifierMixin, BaseEstimator):
             self.batch_size,
             _LOSS_CODES[self.loss, self.output_activation],
             float(self.beta),
-            float(self.power),
+            self._loss_power,
             self._adam_state,
             self._average_state,
         )
-        self._epoch_seconds = time.perf_counter() - start
         if self._average_state is not None and self._average_state[2][1] > 0:
             dtype = weights.dtype
             self.coef_ = self._average_state[0].astype(dtype)
@@ -382,14 +491,19 @@ class LocalDeltaClassifier(ClassifierMixin, BaseEstimator):
         self.loss_curve_.append(float(loss))
         self.n_iter_ += 1
 
-    def _report(self):
-        line = (
-            f"-- Epoch {self.n_iter_}: loss {self.loss_curve_[-1]:.5f}, "
-            f"{self._epoch_seconds:.2f} s"
-        )
-        if self.validation_scores_:
-            line += f", validation accuracy {self.validation_scores_[-1]:.4f}"
-        print(line, flush=True)
+    def _accuracy(self, X, labels, rows):
+        """Accuracy on the rows ``rows`` of ``X``.
+
+        The rows are gathered in chunks that fit scikit-learn's
+        ``working_memory``, never all at once.
+        """
+        row_bytes = X.shape[1] * X.itemsize
+        chunk = max(1, get_config()["working_memory"] * 2**20 // row_bytes)
+        correct = 0
+        for batch in gen_batches(rows.size, int(chunk)):
+            index = rows[batch]
+            correct += np.count_nonzero(self._raw_predict(X[index]) == labels[index])
+        return correct / rows.size
 
     # -------------------------------------------------------------- predict
     def _activations(self, X):
@@ -431,10 +545,15 @@ class LocalDeltaClassifier(ClassifierMixin, BaseEstimator):
         scores = self._activations(X)
         return self.classes_[np.argmax(scores, axis=1)]
 
-    def _has_probabilities(self):
-        return self.loss == "softmax"
+    def _check_probabilities(self):
+        if self.loss != "softmax":
+            raise AttributeError(
+                "predict_proba and predict_log_proba are only available with "
+                f'loss="softmax", not with loss={self.loss!r}.'
+            )
+        return True
 
-    @available_if(_has_probabilities)
+    @available_if(_check_probabilities)
     def predict_proba(self, X):
         """Softmax of the output activations (``loss="softmax"`` only).
 
@@ -448,7 +567,7 @@ class LocalDeltaClassifier(ClassifierMixin, BaseEstimator):
         """
         return softmax(self._activations(X).astype(np.float64))
 
-    @available_if(_has_probabilities)
+    @available_if(_check_probabilities)
     def predict_log_proba(self, X):
         """Logarithm of :meth:`predict_proba`."""
         return np.log(self.predict_proba(X))

@@ -495,7 +495,7 @@ def test_few_labels_readout_sees_only_the_labelled_subset(tmp_path, monkeypatch)
         n_components=50,
         patch_size=4,
         n_labels=55,
-        readout_params={"max_iter": 3},
+        readout_params={"max_iter": 3, "tol": None},
         output_dir=tmp_path,
         verbose=False,
     )

@@ -9,7 +9,11 @@ from sklearn.exceptions import NotFittedError
 from sklearn.pipeline import make_pipeline
 
 from skbio_plastic import LocalDeltaClassifier, LocalizedRandomProjection
-from skbio_plastic.plotting import plot_learning_curve, plot_receptive_fields
+from skbio_plastic.plotting import (
+    plot_learning_curve,
+    plot_loss_curve,
+    plot_receptive_fields,
+)
 
 matplotlib = pytest.importorskip("matplotlib")
 matplotlib.use("Agg")
@@ -90,13 +94,28 @@ def test_array_input_and_too_many_fields():
     assert np.all(mosaic[1:7, 1:7, 3] == 1)
 
 
-@pytest.mark.parametrize("order", ["input", "random", "norm"])
-def test_orders(order):
-    weights = np.arange(1, 11)[:, None] * np.ones((10, 4))
+@pytest.mark.parametrize(
+    "order, expected",
+    [
+        ("input", [0, 1, 2]),
+        ("norm", [9, 8, 7]),
+        ("random", sorted(np.random.RandomState(0).choice(10, 3, replace=False))),
+    ],
+)
+def test_orders(order, expected):
+    # Unit k: 2 x 2 field (k + 1) * [1, k / 10, 0, 0], so each field, scaled to
+    # max |w| = 1, shows k / 10 in its second pixel; norms grow with k.
+    k = np.arange(10)
+    weights = np.zeros((10, 4))
+    weights[:, 0], weights[:, 1] = k + 1, (k + 1) * k / 10
     fig = plot_receptive_fields(
         weights, n_fields=3, n_cols=3, order=order, random_state=0, cmap="gray"
     )
-    assert _mosaic(fig).shape == (4, 10, 4)
+    mosaic = _mosaic(fig)
+    assert mosaic.shape == (4, 10, 4)
+    grey = mosaic[1, [2, 5, 8], 0]  # second pixel of each cell, in plot order
+    shown = np.rint((2 * grey - 1) * 10).astype(int)  # gray maps w to (w + 1) / 2
+    np.testing.assert_array_equal(shown, expected)
     with pytest.raises(ValueError, match="order"):
         plot_receptive_fields(weights, order="bogus")
 
@@ -167,31 +186,39 @@ def _mosaic_of(ax):
     return np.asarray(image.get_array())
 
 
-def test_learning_curve(digits):
+def test_loss_curve(digits):
     X, y = digits
     clf = LocalDeltaClassifier(max_iter=3, tol=None, random_state=0).fit(X, y)
-    fig = plot_learning_curve(clf)
+    fig = plot_loss_curve(clf)
     (ax,) = fig.axes
     np.testing.assert_allclose(ax.lines[0].get_ydata(), clf.loss_curve_)
 
     clf = LocalDeltaClassifier(
         max_iter=3, tol=None, early_stopping=True, random_state=0
     ).fit(X, y)
-    fig = plot_learning_curve(make_pipeline(clf))
+    fig = plot_loss_curve(make_pipeline(clf))
     assert len(fig.axes) == 2  # the twin axis of the validation accuracy
     np.testing.assert_allclose(fig.axes[1].lines[0].get_ydata(), clf.validation_scores_)
 
     _, ax = plt.subplots()
-    assert plot_learning_curve(clf, ax=ax) is ax.figure
+    assert plot_loss_curve(clf, ax=ax) is ax.figure
     with pytest.raises(NotFittedError):
-        plot_learning_curve(LocalDeltaClassifier())
+        plot_loss_curve(LocalDeltaClassifier())
+
+
+def test_plot_learning_curve_is_a_deprecated_alias(digits):
+    X, y = digits
+    clf = LocalDeltaClassifier(max_iter=2, tol=None, random_state=0).fit(X, y)
+    with pytest.warns(FutureWarning, match="renamed plot_loss_curve.*removed in 0.2"):
+        fig = plot_learning_curve(clf)
+    np.testing.assert_allclose(fig.axes[0].lines[0].get_ydata(), clf.loss_curve_)
 
 
 @pytest.mark.parametrize(
     "function, args",
     [
         (plot_receptive_fields, (np.ones((1, 4)),)),
-        (plot_learning_curve, (LocalDeltaClassifier(),)),
+        (plot_loss_curve, (LocalDeltaClassifier(),)),
     ],
 )
 def test_missing_matplotlib(monkeypatch, function, args):

@@ -1,13 +1,16 @@
-import io
 import pickle
-from contextlib import redirect_stdout
+import re
+import tracemalloc
+import warnings
 
 import joblib
 import numpy as np
 import pytest
 from scipy import sparse
+from sklearn import config_context
 from sklearn.datasets import load_digits, make_classification
-from sklearn.model_selection import GridSearchCV
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import GridSearchCV, train_test_split
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
@@ -180,10 +183,41 @@ def test_early_stopping_keeps_best_epoch(digits):
 
 def test_stops_on_plateau_and_warns_when_it_cannot(digits):
     X, y = digits
-    stopped = LocalDeltaClassifier(tol=0.5, max_iter=50, random_state=0).fit(X, y)
+    # tol=1: no epoch can improve on the best loss by the whole first-epoch loss
+    stopped = LocalDeltaClassifier(tol=1.0, random_state=0).fit(X, y)
     assert stopped.n_iter_ == stopped.n_iter_no_change + 1
-    with pytest.warns(Warning, match="max_iter=2"):
+    with pytest.warns(ConvergenceWarning, match="max_iter=2"):
         LocalDeltaClassifier(max_iter=2, random_state=0).fit(X, y)
+
+
+def test_tol_is_relative_to_the_first_epoch(digits):
+    """Stopped: n_iter_no_change epochs each beat the best loss by at most tol
+    times the first epoch's loss (the scale of the loss), none before."""
+    X, y = digits
+    clf = LocalDeltaClassifier(tol=0.02, random_state=0).fit(X, y)
+    loss = np.array(clf.loss_curve_)
+    best = np.minimum.accumulate(loss)
+    gains = best[:-1] - loss[1:]  # improvement of each epoch on the best so far
+    stalled = gains <= 0.02 * loss[0]
+    assert np.all(stalled[-clf.n_iter_no_change :])
+    assert not np.all(stalled[-clf.n_iter_no_change - 1 :])
+
+
+@pytest.mark.parametrize("loss", ["squared", "softmax"])
+def test_default_fit_converges_without_warning(digits, loss):
+    """The README's model, on digits: it stops on its own, without a warning,
+    no less accurate than after the 50 epochs it used to run (and warn)."""
+    X, y = digits
+    front = LocalizedRandomProjection(300, patch_size=4, random_state=0)
+    H_train, H_test = front.fit_transform(X[:1400]), front.transform(X[1400:])
+    clf = LocalDeltaClassifier(loss=loss, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        clf.fit(H_train, y[:1400])
+    assert clf.n_iter_ < clf.max_iter
+    fixed = LocalDeltaClassifier(loss=loss, max_iter=50, tol=None, random_state=0)
+    fixed.fit(H_train, y[:1400])
+    assert clf.score(H_test, y[1400:]) > fixed.score(H_test, y[1400:]) - 0.02
 
 
 def test_divergence_names_learning_rate(digits):
@@ -192,16 +226,50 @@ def test_divergence_names_learning_rate(digits):
         output_activation="linear", learning_rate=10.0, max_iter=3, random_state=0
     )
     with pytest.raises(ValueError, match="learning_rate"):
-        clf.fit(X * 100, y)
+        clf.fit(X, y)
+
+
+def test_large_inputs_warn(digits):
+    X, y = digits
+    with pytest.warns(UserWarning, match=r"order 1.*X / 255"):
+        LocalDeltaClassifier(max_iter=1, tol=None).fit(X * 255, y)
+    clf = LocalDeltaClassifier(random_state=0)
+    with pytest.warns(UserWarning, match="order 1"):
+        clf.partial_fit(X * 255, y, classes=np.arange(10))
+    with warnings.catch_warnings():  # later calls are not checked again
+        warnings.simplefilter("error")
+        clf.partial_fit(X[:10] * 255, y[:10])
 
 
 def test_probabilities_only_for_softmax(digits):
     X, y = digits
-    clf = LocalDeltaClassifier(loss="softmax", max_iter=5, random_state=0).fit(X, y)
-    proba = clf.predict_proba(X[:20])
+    clf = LocalDeltaClassifier(loss="softmax", max_iter=5, tol=None, random_state=0)
+    proba = clf.fit(X, y).predict_proba(X[:20])
     np.testing.assert_allclose(proba.sum(axis=1), 1, rtol=1e-6)
     np.testing.assert_array_equal(clf.classes_[proba.argmax(1)], clf.predict(X[:20]))
-    assert not hasattr(LocalDeltaClassifier(), "predict_proba")
+    np.testing.assert_allclose(clf.predict_log_proba(X[:20]), np.log(proba))
+    clf.set_params(loss="power_tanh")
+    for method in ("predict_proba", "predict_log_proba"):
+        assert not hasattr(clf, method)
+        with pytest.raises(AttributeError) as info:
+            getattr(clf, method)
+        # scikit-learn >= 1.3 chains the check's error as the cause
+        message = f"{info.value} {info.value.__cause__}"
+        assert 'only available with loss="softmax"' in message
+        assert "loss='power_tanh'" in message
+
+
+def test_single_class_is_an_error(digits):
+    X, _ = digits
+    message = r"at least 2 classes in the data.*only one class: 3\."
+    with pytest.raises(ValueError, match=message):
+        LocalDeltaClassifier().fit(X[:20], np.full(20, 3))
+    clf = LocalDeltaClassifier(random_state=0)
+    with pytest.raises(ValueError, match=r"at least 2 classes.*classes=\[3\]"):
+        clf.partial_fit(X[:20], np.full(20, 3), classes=[3])
+    # the failed call left no state behind
+    clf.partial_fit(X[:20], np.arange(20) % 2, classes=[0, 1])
+    assert list(clf.classes_) == [0, 1]
 
 
 def test_binary_string_labels_and_decision_sign():
@@ -217,22 +285,40 @@ def test_binary_string_labels_and_decision_sign():
 
 def test_random_state_reproduces(digits):
     X, y = digits
-    a = LocalDeltaClassifier(max_iter=3, random_state=3).fit(X, y)
-    b = LocalDeltaClassifier(max_iter=3, random_state=3).fit(X, y)
-    c = LocalDeltaClassifier(max_iter=3, random_state=4).fit(X, y)
+    a = LocalDeltaClassifier(max_iter=3, tol=None, random_state=3).fit(X, y)
+    b = LocalDeltaClassifier(max_iter=3, tol=None, random_state=3).fit(X, y)
+    c = LocalDeltaClassifier(max_iter=3, tol=None, random_state=4).fit(X, y)
     np.testing.assert_array_equal(a.coef_, b.coef_)
     assert not np.array_equal(a.coef_, c.coef_)
 
 
-def test_verbose_reports_progress(digits):
+def test_verbose_reports_progress(digits, capsys):
     X, y = digits
-    out = io.StringIO()
-    with redirect_stdout(out):
-        LocalDeltaClassifier(
-            max_iter=2, early_stopping=True, verbose=1, random_state=0
-        ).fit(X, y)
-    lines = out.getvalue().splitlines()
-    assert len(lines) == 2 and "Epoch 2" in lines[1] and "validation" in lines[1]
+    clf = LocalDeltaClassifier(max_iter=3, early_stopping=True, verbose=1)
+    with pytest.warns(ConvergenceWarning):
+        clf.fit(X, y)
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 3
+    for epoch, line in enumerate(lines, start=1):
+        left = ", at most ~.+ left" if epoch < 3 else ""  # tol may stop it early
+        expected = (
+            rf"\[LocalDeltaClassifier\] epoch {epoch}/3: .+ elapsed{left}; "
+            rf"loss {clf.loss_curve_[epoch - 1]:.5g}, "
+            rf"validation accuracy {clf.validation_scores_[epoch - 1]:.5g}"
+        )
+        assert re.fullmatch(expected, line), line
+
+    clf = LocalDeltaClassifier(max_iter=2, tol=None, verbose=1).fit(X, y)
+    first = capsys.readouterr().out.splitlines()[0]
+    assert re.fullmatch(r".* epoch 1/2: .+ elapsed, ~.+ left; loss \S+", first)
+
+    clf.partial_fit(X, y)  # one epoch: the third
+    line = capsys.readouterr().out.strip()
+    assert re.fullmatch(
+        rf".* epoch 3: .+ elapsed; loss {clf.loss_curve_[2]:.5g}", line
+    )
+    LocalDeltaClassifier(max_iter=2, tol=None).fit(X, y)
+    assert capsys.readouterr().out == ""
 
 
 @pytest.mark.parametrize(
@@ -257,7 +343,11 @@ def test_bad_input_is_a_clear_error(X, y, error, match):
     [
         ({"loss": "hinge"}, "loss"),
         ({"learning_rate": -1.0}, "learning_rate"),
+        ({"loss_power": 1.0}, "loss_power"),
         ({"power": 1.0}, "power"),
+        ({"tol": -1.0}, "tol"),
+        ({"validation_fraction": 1.0}, "validation_fraction"),
+        ({"solver": "lbfgs"}, "solver"),
         ({"batch_size": 0}, "batch_size"),
         ({"average": 0}, "average"),
         ({"average": "yes"}, "average"),
@@ -271,7 +361,7 @@ def test_bad_parameters_are_named(params, match):
 def test_predict_checks_feature_count_and_keeps_input(digits):
     X, y = digits
     before = X.copy()
-    clf = LocalDeltaClassifier(max_iter=2, random_state=0).fit(X, y)
+    clf = LocalDeltaClassifier(max_iter=2, tol=None, random_state=0).fit(X, y)
     clf.predict(X)
     np.testing.assert_array_equal(X, before)
     with pytest.raises(ValueError, match="expecting 64 features"):
@@ -310,8 +400,9 @@ def test_learning_rate_decays_per_epoch(digits):
     ).fit(X, y)
     stepwise = LocalDeltaClassifier(learning_rate=0.01, shuffle=False, random_state=0)
     stepwise.partial_fit(X, y, classes=np.arange(10))
-    stepwise.learning_rate_ = 0.01 / 2  # what epoch 1 uses with decay 1
+    stepwise.set_params(learning_rate=0.01 / 2)  # what epoch 1 uses with decay 1
     stepwise.partial_fit(X, y)
+    assert stepwise.learning_rate_ == 0.005
     np.testing.assert_allclose(decayed.coef_, stepwise.coef_, rtol=1e-6)
 
 
@@ -368,3 +459,125 @@ def test_average_reports_the_mean_weights_and_keeps_learning(digits):
     np.testing.assert_array_equal(
         fitted.predict(X_test), np.argmax(X_test @ mean_coef.T + mean_intercept, 1)
     )
+
+
+def test_set_params_between_partial_fit_calls_is_validated(digits):
+    X, y = digits
+    clf = LocalDeltaClassifier(random_state=0)
+    clf.partial_fit(X, y, classes=np.arange(10))
+    auto_rate = clf.learning_rate_
+    clf.set_params(learning_rate=-1)
+    with pytest.raises(ValueError, match="learning_rate") as info:
+        clf.partial_fit(X, y)
+    assert type(info.value).__name__ == "InvalidParameterError"
+    clf.set_params(learning_rate="auto").partial_fit(X[:100] * 0.5, y[:100])
+    assert clf.learning_rate_ == auto_rate  # "auto" keeps the first call's step
+    clf.set_params(average=10)
+    with pytest.raises(ValueError, match="average cannot change.*False.*10"):
+        clf.partial_fit(X, y)
+
+
+@pytest.mark.parametrize("first, then", [("sgd", "adam"), ("adam", "sgd")])
+def test_solver_change_between_partial_fit_calls_takes_effect(digits, first, then):
+    X, y = digits[0][:200], digits[1][:200]
+    params = dict(learning_rate=1e-3, batch_size=20, shuffle=False, random_state=0)
+    clf = LocalDeltaClassifier(solver=first, **params)
+    clf.partial_fit(X, y, classes=np.arange(10))
+    W, b = clf.coef_.copy(), clf.intercept_.copy()
+    clf.set_params(solver=then).partial_fit(X, y)
+    adam = None  # a switch to Adam starts from zero moments
+    if then == "adam":
+        adam = (np.zeros_like(W), np.zeros_like(W), np.zeros_like(b), np.zeros_like(b))
+        adam += (np.zeros(1, np.int64), 0.9, 0.999, 1e-8)
+    delta_rule.delta_rule_epoch(
+        X, y.astype(np.int64), np.arange(200), W, b, 1e-3, 20,
+        delta_rule.SQUARED_RELU, 0.1, 6.0, adam, None,
+    )  # fmt: skip
+    np.testing.assert_allclose(clf.coef_, W, rtol=1e-6, atol=1e-9)
+    np.testing.assert_allclose(clf.intercept_, b, rtol=1e-6, atol=1e-9)
+
+
+def test_loss_power_and_its_deprecated_alias(digits):
+    X, y = digits
+    params = dict(loss="power_tanh", max_iter=2, tol=None, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        renamed = LocalDeltaClassifier(loss_power=3, **params).fit(X, y)
+    default = LocalDeltaClassifier(**params).fit(X, y)
+    with pytest.warns(FutureWarning, match="renamed loss_power.*removed in 0.3"):
+        old = LocalDeltaClassifier(power=3, **params).fit(X, y)
+    np.testing.assert_array_equal(old.coef_, renamed.coef_)  # the value is used
+    assert not np.array_equal(renamed.coef_, default.coef_)
+    assert renamed.get_params()["power"] == "deprecated"
+
+
+def test_early_stopping_never_copies_X(monkeypatch):
+    """Training and validation rows are indices into the caller's array."""
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(20_000, 400)).astype(np.float32)
+    y = rng.randint(0, 10, 20_000)
+    params = dict(early_stopping=True, max_iter=2, tol=None, random_state=0)
+    LocalDeltaClassifier(**params).fit(X[:100], y[:100])  # compile outside the trace
+    tracemalloc.start()
+    LocalDeltaClassifier(**params).fit(X, y)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 0.25 * X.nbytes  # a copy of the training rows is 0.9 X.nbytes
+
+    # validation rows are scored in chunks that fit working_memory (in MiB)
+    scored = []
+    raw_predict = LocalDeltaClassifier._raw_predict
+
+    def count_rows(self, X_rows):
+        scored.append(len(X_rows))
+        return raw_predict(self, X_rows)
+
+    monkeypatch.setattr(LocalDeltaClassifier, "_raw_predict", count_rows)
+    with config_context(working_memory=1):
+        LocalDeltaClassifier(**params).fit(X, y)
+    assert sum(scored) == 2 * 2_000 and max(scored) == 2**20 // (400 * 4)
+
+    calls = []
+    kernel = delta_rule.delta_rule_epoch
+
+    def spy(X_seen, labels, order, *args):
+        calls.append((X_seen, np.sort(order)))
+        return kernel(X_seen, labels, order, *args)
+
+    monkeypatch.setattr(delta_rule, "delta_rule_epoch", spy)
+    LocalDeltaClassifier(validation_fraction=0.2, **params).fit(X, y)
+    assert all(X_seen is X for X_seen, _ in calls)
+    train = calls[0][1]
+    np.testing.assert_array_equal(calls[1][1], train)  # the same rows every epoch
+    assert train.size == 16_000 and np.unique(train).size == 16_000
+    # stratified: each class keeps its share of the rows
+    np.testing.assert_allclose(
+        np.bincount(y[train], minlength=10), 0.8 * np.bincount(y), atol=1
+    )
+
+
+def test_early_stopping_equals_training_on_a_copied_split(digits):
+    """Reference: the split copied out of X, as train_test_split on X gives it."""
+    X, y = digits[0].astype(np.float64), digits[1]
+    clf = LocalDeltaClassifier(
+        early_stopping=True, validation_fraction=0.2, max_iter=4, tol=None,
+        random_state=0,
+    ).fit(X, y)  # fmt: skip
+    rng = np.random.RandomState(0)
+    W = rng.normal(scale=np.sqrt(1 / (100 * 64)), size=(10, 64))
+    b = rng.uniform(0, 0.1, 10)
+    X_train, X_val, y_train, y_val = train_test_split(
+        X, y, test_size=0.2, stratify=y, random_state=rng
+    )
+    rate = 0.2 / (1 + np.mean(np.sum(X**2, axis=1)))
+    scores, weights = [], []
+    for _ in range(4):
+        order = rng.permutation(len(X_train))
+        delta_rule.delta_rule_epoch(
+            X_train, y_train.astype(np.int64), order, W, b, rate, 1,
+            delta_rule.SQUARED_RELU, 0.1, 6.0, None, None,
+        )  # fmt: skip
+        scores.append(np.mean(np.argmax(X_val @ W.T + b, axis=1) == y_val))
+        weights.append(W.copy())
+    np.testing.assert_allclose(clf.validation_scores_, scores)
+    np.testing.assert_allclose(clf.coef_, weights[np.argmax(scores)], rtol=1e-10)
