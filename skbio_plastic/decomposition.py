@@ -20,7 +20,7 @@ from sklearn.utils.validation import validate_data
 
 from ._base import FilterBankTransformer
 from ._progress import Progress
-from ._sklearn_compat import Interval, StrOptions, _fit_context
+from ._sklearn_compat import Interval, StrOptions, fit_context
 from ._validation import resolve_dtype, user_stacklevel, warn_if_channels_first
 from .receptive_fields import patch_indices, random_patch_origins
 
@@ -157,7 +157,7 @@ class _LocalizedDecomposition(FilterBankTransformer):
             return min(int(self.max_samples), n_samples)
         return max(1, int(self.max_samples * n_samples))
 
-    @_fit_context(prefer_skip_nested_validation=True)
+    @fit_context
     def fit(self, X, y=None):
         """Fit one decomposition per random patch on the training pixels.
 

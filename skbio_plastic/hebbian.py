@@ -20,7 +20,7 @@ from ._krotov_training import (
     signed_power,
 )
 from ._progress import Progress
-from ._sklearn_compat import Interval, StrOptions, _fit_context
+from ._sklearn_compat import Interval, StrOptions, fit_context
 from ._validation import resolve_dtype, user_stacklevel, warn_if_channels_first
 from .receptive_fields import (
     patch_indices,
@@ -311,7 +311,7 @@ class KrotovHebbianTransformer(FilterBankTransformer):
 
     # ------------------------------------------------------------------ fit
 
-    @_fit_context(prefer_skip_nested_validation=True)
+    @fit_context
     def fit(self, X, y=None):
         """Learn the weights from ``X`` (no labels) for ``n_epochs`` epochs.
 
@@ -375,7 +375,7 @@ class KrotovHebbianTransformer(FilterBankTransformer):
             )
         return self
 
-    @_fit_context(prefer_skip_nested_validation=True)
+    @fit_context
     def partial_fit(self, X, y=None):
         """One minibatch step with ``X`` as the minibatch.
 
@@ -398,9 +398,6 @@ class KrotovHebbianTransformer(FilterBankTransformer):
         """
         first = not hasattr(self, "components_")
         if not first:
-            # _fit_context validates partial_fit's parameters only until the
-            # estimator is fitted.
-            self._validate_params()
             self._check_structure_unchanged()
         self._check_k()
         X = validate_data(self, X, dtype=[np.float32, np.float64], reset=first)

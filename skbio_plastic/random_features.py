@@ -8,7 +8,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import validate_data
 
 from ._base import FilterBankTransformer
-from ._sklearn_compat import Interval, _fit_context
+from ._sklearn_compat import Interval, fit_context
 from ._validation import resolve_dtype, warn_if_channels_first, warn_if_large_scale
 from .receptive_fields import patch_indices, random_patch_origins
 
@@ -26,7 +26,7 @@ class RandomPatchTransformer(FilterBankTransformer):
     ``X`` is far larger (pixels in 0-255) or looks stored channels first.
     """
 
-    @_fit_context(prefer_skip_nested_validation=True)
+    @fit_context
     def fit(self, X, y=None):
         """Draw the patches, weights and biases; ``X`` fixes the geometry.
 

@@ -21,7 +21,7 @@ from ._sklearn_compat import (
     Interval,
     StrOptions,
     _check_partial_fit_first_call,
-    _fit_context,
+    fit_context,
 )
 from ._validation import user_stacklevel, warn_if_large_scale
 
@@ -234,7 +234,7 @@ class LocalDeltaClassifier(ClassifierMixin, BaseEstimator):
         self.verbose = verbose
 
     # ------------------------------------------------------------------ fit
-    @_fit_context(prefer_skip_nested_validation=True)
+    @fit_context
     def fit(self, X, y):
         """Train the readout on ``(X, y)`` for up to ``max_iter`` epochs.
 
@@ -319,7 +319,7 @@ class LocalDeltaClassifier(ClassifierMixin, BaseEstimator):
             self.coef_, self.intercept_ = best_weights
         return self
 
-    @_fit_context(prefer_skip_nested_validation=True)
+    @fit_context
     def partial_fit(self, X, y, classes=None):
         """Run one epoch of the delta rule on ``(X, y)``.
 
@@ -339,10 +339,6 @@ class LocalDeltaClassifier(ClassifierMixin, BaseEstimator):
         -------
         self : LocalDeltaClassifier
         """
-        if hasattr(self, "classes_"):
-            # _fit_context validates partial_fit's parameters only until the
-            # estimator is fitted; set_params may have changed them since.
-            self._validate_params()
         if classes is not None and unique_labels(classes).size < 2:
             raise ValueError(
                 f"{type(self).__name__} needs at least 2 classes, but "
