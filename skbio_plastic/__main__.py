@@ -126,7 +126,9 @@ def _json_object(text):
     try:
         value = json.loads(text)
     except json.JSONDecodeError as error:
-        raise argparse.ArgumentTypeError(f"not valid JSON ({error}): {text!r}")
+        raise argparse.ArgumentTypeError(
+            f"not valid JSON ({error}): {text!r}"
+        ) from None
     if not isinstance(value, dict):
         raise argparse.ArgumentTypeError(
             f"expected a JSON object such as '{{\"max_iter\": 50}}', got {text!r}"
@@ -141,7 +143,9 @@ def _integer(minimum):
         try:
             value = int(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}")
+            raise argparse.ArgumentTypeError(
+                f"expected an integer, got {text!r}"
+            ) from None
         if value < minimum:
             raise argparse.ArgumentTypeError(
                 f"expected at least {minimum}, got {value}"

@@ -25,6 +25,7 @@ from .receptive_fields import resolve_image_shape, resolve_patch_size
 # while every batch is still a large, efficient GEMM.
 _TRANSFORM_BATCH_ELEMENTS = 1 << 24
 
+
 class FilterBankTransformer(
     ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
 ):

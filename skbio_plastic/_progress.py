@@ -3,9 +3,10 @@
 With ``verbose > 0`` a long fit prints one line per step of its outer loop
 (an epoch, a chunk of patches), always in the same form::
 
-    [KrotovHebbianTransformer] epoch 3/100: 1.21 s elapsed, ~1 min 57 s left; median row p-norm 4.1021
+    [KrotovHebbianTransformer] epoch 3/100: 3.62 s elapsed, ~1 min 57 s left;
+    median row p norm 4.1021
 
-The time left extrapolates the mean time per step so far. When the number of
+(one line on screen). The time left extrapolates the mean time per step so far. When the number of
 steps is only an upper bound (a fit that may stop early), it reads
 ``at most ~...``.
 """
@@ -46,7 +47,9 @@ class Progress:
         ``total`` is an upper bound (the time left is then "at most").
     """
 
-    def __init__(self, estimator, total, *, unit="epoch", verbose=0, may_stop_early=False):
+    def __init__(
+        self, estimator, total, *, unit="epoch", verbose=0, may_stop_early=False
+    ):
         self.name = type(estimator).__name__
         self.total = total
         self.unit = unit

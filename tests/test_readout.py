@@ -314,9 +314,7 @@ def test_verbose_reports_progress(digits, capsys):
 
     clf.partial_fit(X, y)  # one epoch: the third
     line = capsys.readouterr().out.strip()
-    assert re.fullmatch(
-        rf".* epoch 3: .+ elapsed; loss {clf.loss_curve_[2]:.5g}", line
-    )
+    assert re.fullmatch(rf".* epoch 3: .+ elapsed; loss {clf.loss_curve_[2]:.5g}", line)
     LocalDeltaClassifier(max_iter=2, tol=None).fit(X, y)
     assert capsys.readouterr().out == ""
 

@@ -24,12 +24,12 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
 from .. import datasets
+from .._progress import format_seconds
 from ..decomposition import LocalizedICA, LocalizedPCA
 from ..gabor import RandomGabor
 from ..hebbian import KrotovHebbianTransformer
 from ..random_features import LocalizedRandomProjection
 from ..readout import LocalDeltaClassifier
-from .._progress import format_seconds
 from ._common import default_results_dir, gemm_gflops, save_record
 
 # Published test accuracies (%), keyed by (dataset, method): Illing, Gerstner &
@@ -603,7 +603,8 @@ def best_test_records(records):
     """The best test record of each data set, method and variant.
 
     A variant is another readout than the delta rule, or few labels. Records
-    over several seeds rank above single-seed ones, then by mean accuracy. Returns ``(path, record)`` pairs in table order.
+    over several seeds rank above single-seed ones, then by mean accuracy.
+    Returns ``(path, record)`` pairs in table order.
     """
     best = {}
     for path, record in records:
