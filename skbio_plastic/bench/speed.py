@@ -4,7 +4,9 @@ Each kernel is timed beside a plain numpy implementation of the same algorithm,
 as a straightforward user would write it (float64, one sample or one minibatch
 at a time), in the same process, and against the machine's float32 GEMM peak.
 Every time is the best of ``repeats`` runs; slow numpy references run on a
-subset and are extrapolated per sample (the record says on how many).
+subset and are extrapolated per sample (the record says on how many). The
+``spiking`` kernel times a whole spiking network in our simulator, plain numpy
+and Brian2 (:mod:`skbio_plastic.bench._spiking_speed`).
 """
 
 from functools import partial
@@ -18,8 +20,12 @@ from .._krotov_training import run_epoch as _run_epoch
 from .._krotov_training import signed_power as _signed_power
 from ..random_features import LocalizedRandomProjection
 from ._common import best_time, gemm_gflops, save_record
+from ._spiking_speed import summary as _spiking_summary
+from ._spiking_speed import time_spiking
 
-KERNELS = ("lrp", "delta", "krotov")
+KERNELS = ("lrp", "delta", "krotov", "spiking")
+# run_speed's default: the spiking kernel takes minutes (Brian2 compiles)
+FAST_KERNELS = ("lrp", "delta", "krotov")
 
 
 def numpy_delta_epoch(X, labels, W, b, learning_rate):
@@ -183,11 +189,14 @@ def time_krotov_epoch(
 
 
 def run_speed(
-    kernels=KERNELS,
+    kernels=FAST_KERNELS,
     *,
     n_samples=60000,
     repeats=3,
     numpy_samples=3000,
+    n_images=5,
+    numpy_images=2,
+    data_home=None,
     output_dir=None,
     verbose=True,
     random_state=0,
@@ -196,16 +205,30 @@ def run_speed(
 
     Parameters
     ----------
-    kernels : sequence of {"lrp", "delta", "krotov"}
+    kernels : sequence of {"lrp", "delta", "krotov", "spiking"}, \
+            default=("lrp", "delta", "krotov")
         ``"lrp"``: l-RP transform of 784 pixels to 5000 units; ``"delta"``: one
         online epoch of the delta rule on 5000 features; ``"krotov"``: one
-        epoch of Krotov's rule with 2000 units, minibatches of 100 and 1000.
+        epoch of Krotov's rule with 2000 units, minibatches of 100 and 1000;
+        ``"spiking"``: Illing's spiking l-RP network (784 -> 5000 -> 10 LIF
+        neurons, 150 ms per image with the trace rule in the last 50 ms) in
+        our simulator, plain numpy and Brian2 (when it imports), on the same
+        images, with their spike-count agreement (minutes).
     n_samples : int, default=60000
         Samples per epoch or transform.
     repeats : int, default=3
         Each time is the best of this many runs.
     numpy_samples : int, default=3000
         Samples the slow numpy references run on (extrapolated per sample).
+    n_images : int, default=5
+        Images of the ``spiking`` kernel: MNIST training images when the
+        files are found (``data_home``, then the folders
+        :mod:`skbio_plastic.datasets` searches), else scikit-learn's digits
+        upsampled to 28 x 28; the record says which.
+    numpy_images : int, default=2
+        The first images the numpy simulations run on.
+    data_home : str or path-like, default=None
+        First folder searched for the MNIST files.
     output_dir : str or Path, default=None
         Where the record is written; ``None`` is
         :func:`~skbio_plastic.bench.default_results_dir`.
@@ -232,6 +255,10 @@ def run_speed(
     if "krotov" in kernels:
         record["krotov_epoch"] = time_krotov_epoch(
             n_samples, 784, 2000, (100, 1000), numpy_samples, peak, repeats, rng
+        )
+    if "spiking" in kernels:
+        record["spiking"] = time_spiking(
+            n_images, numpy_images, repeats, data_home, random_state
         )
     record, path = save_record(record, output_dir, "speed_" + "_".join(kernels))
     if verbose:
@@ -262,5 +289,7 @@ def run_speed(
                         else ", torch not installed"
                     )
                 )
+        if "spiking" in record:
+            print("\n".join(_spiking_summary(record["spiking"])))
         print(f"record written to {path}")
     return record
