@@ -5,6 +5,7 @@ from .gabor import RandomGabor
 from .hebbian import KrotovHebbianTransformer
 from .random_features import LocalizedRandomProjection
 from .readout import LocalDeltaClassifier
+from .spiking import SpikingLIFClassifier
 
 __version__ = "0.1.0.dev0"
 
@@ -15,5 +16,6 @@ __all__ = [
     "LocalizedPCA",
     "LocalizedRandomProjection",
     "RandomGabor",
+    "SpikingLIFClassifier",
     "__version__",
 ]

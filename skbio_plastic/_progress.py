@@ -6,9 +6,9 @@ With ``verbose > 0`` a long fit prints one line per step of its outer loop
     [KrotovHebbianTransformer] epoch 3/100: 3.62 s elapsed, ~1 min 57 s left;
     median row p norm 4.1021
 
-(one line on screen). The time left extrapolates the mean time per step so far. When the number of
-steps is only an upper bound (a fit that may stop early), it reads
-``at most ~...``.
+(one line on screen). The time left extrapolates the mean time per step so
+far. When the number of steps is only an upper bound (a fit that may stop
+early), it reads ``at most ~...``.
 """
 
 import time

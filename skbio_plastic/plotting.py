@@ -324,3 +324,64 @@ def plot_learning_curve(estimator, ax=None):
         stacklevel=2,
     )
     return plot_loss_curve(estimator, ax=ax)
+
+
+def plot_spike_raster(
+    trains,
+    *,
+    names=("input", "hidden", "output"),
+    sizes=None,
+    title=None,
+    axes=None,
+):
+    """Raster plot of spike trains: one panel per population, a dot per spike.
+
+    Parameters
+    ----------
+    trains : sequence of (times, neurons)
+        Spike times (ms) and neuron indices of each population, as returned
+        by :meth:`~skbio_plastic.SpikingLIFClassifier.spike_trains` or
+        :meth:`~skbio_plastic.spiking.FeedForwardLIF.run` with ``record``.
+    names : sequence of str, default=("input", "hidden", "output")
+        Label of each panel.
+    sizes : sequence of int, default=None
+        Number of neurons of each population (the height of its panel); by
+        default one more than the largest index that fired.
+    title : str, default=None
+    axes : sequence of matplotlib Axes, default=None
+        One per population; a new figure with stacked panels by default.
+
+    Returns
+    -------
+    fig : matplotlib Figure
+    """
+    plt = _import_pyplot("plot_spike_raster")
+    trains = [(np.asarray(t), np.asarray(n)) for t, n in trains]
+    if sizes is None:
+        sizes = [int(n.max()) + 1 if n.size else 1 for _, n in trains]
+    if axes is None:
+        fig, axes = plt.subplots(
+            len(trains),
+            1,
+            sharex=True,
+            figsize=(7, 1.2 + 1.4 * len(trains)),
+            gridspec_kw={"height_ratios": [1 + math.log10(max(s, 1)) for s in sizes]},
+            squeeze=False,
+        )
+        axes = axes[:, 0]
+    fig = axes[0].figure
+    for ax, (times, neurons), name, size in zip(
+        axes, trains, names, sizes, strict=True
+    ):
+        # Ticks for a few neurons, dots (smaller for more spikes) for many.
+        few = size < 100
+        area = 30.0 if few else max(0.3, min(8.0, 3000.0 / max(1, len(times))))
+        ax.scatter(times, neurons, s=area, c="k", marker="|" if few else ".",
+                   linewidths=0.8 if few else 0)  # fmt: skip
+        ax.set_ylim(-0.5, size - 0.5)
+        ax.set_ylabel(f"{name}\n({len(times)} spikes)")
+    axes[-1].set_xlabel("time (ms)")
+    if title is not None:
+        axes[0].set_title(title)
+    fig.tight_layout()
+    return fig

@@ -99,7 +99,7 @@ def test_bench_speed_help_documents_its_options(capsys):
          "patch_size=9 does not fit images of 8 x 8: choose 1 to 8 (default 4)"),
         (DIGITS + ["--method", "sp", "--patch-size", "3"],
          "--patch-size applies to the localized methods (l-rp, l-rg, l-pca, "
-         "l-ica, l-krotov), not to sp"),
+         "l-ica, l-krotov, spiking-l-rp, spiking-l-rg), not to sp"),
         (DIGITS + ["--method", "l-rp", "--front-end", '{"size": 3}'],
          "front-end parameters of l-rp: LocalizedRandomProjection.__init__() got "
          "an unexpected keyword argument 'size'"),
@@ -460,7 +460,9 @@ SMALL_SETTING_ACCURACY = {
 }
 
 
-@pytest.mark.parametrize("method", list(METHODS))
+@pytest.mark.parametrize(
+    "method", [method for method, spec in METHODS.items() if not spec.spiking]
+)
 def test_every_bench_method_learns_at_small_settings(method):
     X_train, y_train, X_eval, y_eval, shape = bench.load_split("digits", "test")
     krotov = "krotov" in method
@@ -510,3 +512,36 @@ def test_few_labels_readout_sees_only_the_labelled_subset(tmp_path, monkeypatch)
 def test_mlp_baseline_has_one_hidden_layer_of_the_front_end_size():
     model = bench.make_model("sp", (8, 8), 0, n_components=30, readout="mlp")
     assert model[-1].hidden_layer_sizes == (30,)
+
+
+@pytest.mark.parametrize(
+    "method", [method for method, spec in METHODS.items() if spec.spiking]
+)
+def test_spiking_bench_methods_record_an_accuracy_curve(method, tmp_path):
+    record = bench.run_accuracy(
+        "digits",
+        method,
+        seeds=[0],
+        n_components=1000,
+        patch_size=4,
+        readout_params={
+            "n_epochs": 2, "learning_rate": 0.01, "dt": 0.1, "t_transient": 20,
+            "t_learn": 20, "t_test": 70, "t_count": 50,
+            "eval_size": 200, "checkpoint_every": 650,
+        },
+        output_dir=tmp_path,
+        verbose=False,
+    )  # fmt: skip
+    (run,) = record["runs"]
+    assert [point["presentations"] for point in run["curve"]] == [650, 1300, 1950, 2600]
+    assert all(0 <= point["subset_accuracy"] <= 1 for point in run["curve"])
+    assert record["accuracy_mean"] > 0.7 and record["eval_subset_size"] == 200
+    assert run["ms_per_train_image"] > 0 and run["ms_per_test_image"] > 0
+    assert record["params"]["readout_estimator"] == "SpikingLIFClassifier"
+    assert record["params"]["readout"]["front_end"] in (
+        "LocalizedRandomProjection",
+        "RandomGabor",
+    )
+    assert not list(tmp_path.glob("*progress*"))  # replaced by the record
+    row = [line for line in bench.render_table(tmp_path).splitlines() if method in line]
+    assert f"| {method} |" in row[0] and "epochs=2" in row[0]

@@ -34,6 +34,7 @@ from skbio_plastic import (
     LocalizedPCA,
     LocalizedRandomProjection,
     RandomGabor,
+    SpikingLIFClassifier,
 )
 
 # Tabular check data: the non-localized instances use patch_size=None, the
@@ -94,6 +95,40 @@ ESTIMATORS = [
     LocalDeltaClassifier(loss="softmax", batch_size=4, random_state=0),
     LocalDeltaClassifier(loss="power_tanh", solver="adam", random_state=0),
     LocalDeltaClassifier(average=10, batch_size=2, random_state=0),
+    # ON/OFF inputs: the checks' 2-feature blobs lie on both sides of the mean.
+    SpikingLIFClassifier(
+        LocalizedRandomProjection(200, patch_size=None, random_state=0),
+        input_encoding="on-off",
+        n_epochs=2,
+        learning_rate=3e-3,
+        input_offset=30.0,
+        input_gain=100.0,
+        dt=0.25,
+        delay=0.25,
+        t_transient=5.0,
+        t_learn=20.0,
+        t_test=60.0,
+        t_count=50.0,
+        dtype="float64",
+        random_state=0,
+    ),
+    SpikingLIFClassifier(
+        RandomGabor(200, patch_size=None, random_state=0),
+        input_encoding="on-off",
+        n_epochs=2,
+        learning_rate=3e-3,
+        input_offset=30.0,
+        input_gain=100.0,
+        dt=0.25,
+        delay=0.25,
+        t_transient=5.0,
+        t_learn=20.0,
+        t_test=60.0,
+        t_count=50.0,
+        dtype="float64",
+        n_jobs=2,
+        random_state=0,
+    ),
 ]
 
 # The localized code paths: one unit per 1 x 1 patch of a square image.

@@ -311,3 +311,157 @@ def run_feedforward(
         if refractory_steps > 0:
             lif_refractory(v, v_reset, refractory, refractory_steps, fired)
     return n_raster
+
+
+@njit(cache=True, nogil=True)
+def train_images(
+    currents,
+    labels,
+    n_transient,
+    n_learn,
+    step0,
+    neurons,
+    rings,
+    neuron,
+    input_hidden,
+    hidden_output,
+    trace_params,
+    target_value,
+    learning_rate,
+    output_counts,
+):
+    """Present images one after another to the network of :func:`run_feedforward`.
+
+    Image ``k`` sets the constant inputs of the input neurons to
+    ``currents[k]`` (mV) and runs ``n_transient`` steps without plasticity,
+    then ``n_learn`` steps with the trace rule toward the target trace
+    ``target_value`` (kHz) for output ``labels[k]`` and 0 for the others. No
+    state is reset between images. The arguments ``neurons``, ``rings``,
+    ``neuron``, ``input_hidden`` and ``hidden_output`` are those of
+    :func:`run_feedforward`; ``trace_params`` is ``(trace, trace_decay,
+    trace_increment)``.
+
+    Writes the output spike counts of each learning window into
+    ``output_counts`` (shape ``(n_images, n_outputs)``) and returns the
+    global step reached.
+    """
+    counts = neurons[5]
+    n_inputs = rings[0][0].shape[1]
+    n_outputs = rings[2][0].shape[1]
+    first_output = counts.shape[0] - n_outputs
+    i_ext = neurons[1]
+    trace, trace_decay, trace_increment = trace_params
+    target = np.zeros(n_outputs, dtype=trace.dtype)
+    silent = trace.dtype.type(0.0)
+    rate = trace.dtype.type(learning_rate)
+    raster = np.empty((0, 2), dtype=np.int32)
+    step = step0
+    for k in range(currents.shape[0]):
+        for i in range(n_inputs):
+            i_ext[i] = currents[k, i]
+        target[:] = 0.0
+        readout = (trace, trace_decay, trace_increment, target, silent)
+        run_feedforward(
+            n_transient,
+            step,
+            neurons,
+            rings,
+            neuron,
+            input_hidden,
+            hidden_output,
+            readout,
+            raster,
+        )
+        step += n_transient
+        target[labels[k]] = target_value
+        counts[:] = 0
+        readout = (trace, trace_decay, trace_increment, target, rate)
+        run_feedforward(
+            n_learn, step, neurons, rings, neuron, input_hidden, hidden_output,
+            readout, raster,
+        )  # fmt: skip
+        step += n_learn
+        for i in range(n_outputs):
+            output_counts[k, i] = counts[first_output + i]
+    return step
+
+
+@njit(cache=True, nogil=True)
+def respond_images(
+    currents,
+    n_settle,
+    n_count,
+    step0,
+    start,
+    rings,
+    neuron,
+    input_hidden,
+    hidden_output,
+    trace_params,
+    hidden_counts,
+    output_counts,
+):
+    """Response of the network to each image, every image from the same state.
+
+    Each image starts from ``start = (v, i_ext, theta, refractory, fired)``
+    (the ``neurons`` of :func:`run_feedforward` without counts), the spike
+    ``rings`` and the output traces of ``trace_params = (trace, trace_decay,
+    trace_increment)``, all at global step ``step0``; none of these is
+    modified (each call works on its own copies, so calls may run in parallel
+    threads). The inputs are set to ``currents[k]`` (mV), the network runs
+    ``n_settle`` steps without plasticity, then ``n_count`` steps during
+    which spikes are counted into ``output_counts[k]`` and, when
+    ``hidden_counts`` has a row per image, ``hidden_counts[k]`` (hidden units
+    in the kernel's order).
+    """
+    v0, i_ext0, theta, refractory0, fired0 = start
+    trace0, trace_decay, trace_increment = trace_params
+    v = v0.copy()
+    i_ext = i_ext0.copy()
+    refractory = refractory0.copy()
+    fired = fired0.copy()
+    counts = np.zeros(v0.shape[0], dtype=np.int64)
+    trace = trace0.copy()
+    work = (
+        (rings[0][0].copy(), rings[0][1].copy()),
+        (rings[1][0].copy(), rings[1][1].copy()),
+        (rings[2][0].copy(), rings[2][1].copy()),
+    )
+    neurons = (v, i_ext, theta, refractory, fired, counts)
+    n_inputs = rings[0][0].shape[1]
+    n_hidden = rings[1][0].shape[1]
+    n_outputs = rings[2][0].shape[1]
+    first_output = n_inputs + n_hidden
+    readout = (
+        trace,
+        trace_decay,
+        trace_increment,
+        np.zeros(n_outputs, dtype=trace.dtype),
+        trace.dtype.type(0.0),
+    )
+    raster = np.empty((0, 2), dtype=np.int32)
+    record_hidden = hidden_counts.shape[0] == currents.shape[0]
+    for k in range(currents.shape[0]):
+        v[:] = v0
+        refractory[:] = refractory0
+        fired[:] = fired0
+        trace[:] = trace0
+        for p in range(3):
+            work[p][0][:] = rings[p][0]
+            work[p][1][:] = rings[p][1]
+        for i in range(n_inputs):
+            i_ext[i] = currents[k, i]
+        run_feedforward(
+            n_settle, step0, neurons, work, neuron, input_hidden, hidden_output,
+            readout, raster,
+        )  # fmt: skip
+        counts[:] = 0
+        run_feedforward(
+            n_count, step0 + n_settle, neurons, work, neuron, input_hidden,
+            hidden_output, readout, raster,
+        )  # fmt: skip
+        for i in range(n_outputs):
+            output_counts[k, i] = counts[first_output + i]
+        if record_hidden:
+            for i in range(n_hidden):
+                hidden_counts[k, i] = counts[n_inputs + i]

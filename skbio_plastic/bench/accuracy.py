@@ -12,6 +12,7 @@ deviation over seeds.
 
 import json
 import os
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -30,7 +31,8 @@ from ..gabor import RandomGabor
 from ..hebbian import KrotovHebbianTransformer
 from ..random_features import LocalizedRandomProjection
 from ..readout import LocalDeltaClassifier
-from ._common import default_results_dir, gemm_gflops, save_record
+from ..spiking import SpikingLIFClassifier
+from ._common import default_results_dir, environment, gemm_gflops, save_record
 
 # Published test accuracies (%), keyed by (dataset, method): Illing, Gerstner &
 # Brea 2019 (Neural Networks 118:90) for Illing's front ends, Krotov & Hopfield
@@ -50,6 +52,8 @@ PUBLISHED = {
     ("cifar10", "sp"): "41.1 +/- 0.1",
     ("cifar10", "l-rp"): "52.0 +/- 0.4",
     ("cifar10", "krotov"): "55.05 (talk); 49-52 (3rd party)",
+    ("mnist", "spiking-l-rp"): "98.2 +/- 0.05",
+    ("mnist", "spiking-l-rg"): "98.6 +/- 0.1",
 }
 
 IMAGE_SHAPES = {
@@ -144,13 +148,34 @@ def _krotov_stack(image_shape, seed, n_components, patch_size, second=None, **pa
     ]
 
 
+def _spiking_gabor(image_shape, seed, n_components, patch_size, **params):
+    """l-RG of the spiking network: the reference code's generic Gabor ranges.
+
+    For ``p x p`` patches: wavelengths in ``[p / 4, 2 p]``, phases in
+    ``[0, 2 pi)``, envelope widths in ``[p / 8, p]`` (Illing et al.'s spiking
+    l-RG; the rate l-RG uses the MNIST-tuned ranges, RandomGabor's defaults).
+    ``params`` override them.
+    """
+    p = patch_size or min(image_shape[:2])
+    generic = {
+        "wavelength_range": (p / 4, 2 * p),
+        "phase_max": 2 * np.pi,
+        "sigma_range": (p / 8, p),
+    }
+    return _random_gabor(
+        image_shape, seed, n_components, patch_size, **{**generic, **params}
+    )
+
+
 class Method(NamedTuple):
     """How the benchmark builds one method, and its defaults.
 
     ``factory`` takes ``(image_shape, seed, n_components, patch_size,
     **params)`` and returns one front end or a list of stacked ones (``None``:
     pixels go straight to the readout). ``readout`` holds the default
-    parameters of our delta-rule readout for this method.
+    parameters of our delta-rule readout for this method, or of the
+    :class:`~skbio_plastic.SpikingLIFClassifier` that takes the front end
+    when ``spiking``.
     """
 
     factory: Callable | None
@@ -158,6 +183,7 @@ class Method(NamedTuple):
     localized: bool
     n_components: int = 5000
     readout: dict = {}
+    spiking: bool = False
 
 
 # Krotov & Hopfield's classifier: c = tanh(beta S h), error |c - t|**6, Adam.
@@ -171,6 +197,15 @@ KROTOV_READOUT = {
     "max_iter": 150,
     "tol": None,
 }
+
+# The spiking classifier's defaults are the paper's; 17 epochs of MNIST are
+# its 10^6 presentations.
+SPIKING_READOUT = {"n_epochs": 17, "n_jobs": -1}
+# Keys of the readout parameters that tell the spiking benchmark, not the
+# classifier, what to do: the size of the fixed evaluation subset scored at
+# each checkpoint, the presentations between checkpoints (default: a third of
+# the training set) and a cap on the presentations (default: n_epochs epochs).
+SPIKING_BENCH_KEYS = ("eval_size", "checkpoint_every", "max_presentations")
 
 METHODS = {
     "sp": Method(None, "pixel", False),
@@ -187,6 +222,12 @@ METHODS = {
     "krotov": Method(_krotov, "none", False, 2000, KROTOV_READOUT),
     "l-krotov": Method(_krotov, "none", True, 2000, KROTOV_READOUT),
     "krotov-stack": Method(_krotov_stack, "none", False, 2000, KROTOV_READOUT),
+    # Illing's spiking networks: 10^6 presentations in the reference script,
+    # 17 MNIST epochs here (1.02 million); the classifier centres its inputs.
+    "spiking-l-rp": Method(
+        _localized_random_projection, "pixel", True, 5000, SPIKING_READOUT, True
+    ),
+    "spiking-l-rg": Method(_spiking_gabor, "pixel", True, 5000, SPIKING_READOUT, True),
 }
 
 CENTRINGS = ("pixel", "image", "none")
@@ -324,6 +365,11 @@ def make_model(
         _check_patch_size(patch_size, image_shape)
     else:
         patch_size = None
+    if spec.spiking:
+        return _spiking_model(
+            method, image_shape, seed, n_components, patch_size, front_params,
+            readout, readout_params, centre,
+        )  # fmt: skip
     steps = _centring_steps(centre or spec.centring)
     if spec.factory is not None:
         try:
@@ -343,6 +389,228 @@ def make_model(
     except TypeError as error:
         raise ValueError(f"readout parameters: {error}") from None
     return make_pipeline(*steps)
+
+
+def _spiking_model(
+    method,
+    image_shape,
+    seed,
+    n_components,
+    patch_size,
+    front_params,
+    readout,
+    readout_params,
+    centre,
+):
+    """A one-step pipeline: :class:`SpikingLIFClassifier` on the method's front end.
+
+    The classifier centres its inputs itself (the per-pixel training mean) and
+    trains its own readout, so ``centre`` must be ``"pixel"`` (or None) and
+    ``readout`` ``"delta"`` (the method's own). ``readout_params`` are the
+    classifier's; keys of :data:`SPIKING_BENCH_KEYS` are ignored here (they
+    steer :func:`run_accuracy`).
+    """
+    spec = METHODS[method]
+    if readout != "delta":
+        raise ValueError(
+            f"{method} trains its own spiking readout (SpikingLIFClassifier); "
+            f"--classifier {readout} applies to the rate-based methods."
+        )
+    if (centre or spec.centring) != "pixel":
+        raise ValueError(
+            f"{method} centres each pixel itself (input currents 20 + 500 * "
+            f"(x - training mean)); centre={centre!r} does not apply."
+        )
+    try:
+        front = spec.factory(
+            image_shape, seed, n_components, patch_size, **(front_params or {})
+        )
+    except TypeError as error:
+        raise ValueError(f"front-end parameters of {method}: {error}") from None
+    params = dict(spec.readout if readout_params is None else readout_params)
+    for key in SPIKING_BENCH_KEYS:
+        params.pop(key, None)
+    try:
+        classifier = SpikingLIFClassifier(front, random_state=seed, **params)
+    except TypeError as error:
+        raise ValueError(f"readout parameters: {error}") from None
+    return make_pipeline(classifier)
+
+
+def _spiking_bench_options(readout_params):
+    """``(eval_size, checkpoint_every, max_presentations)``, checked; None: default."""
+    options = dict(readout_params or {})
+    values = tuple(options.get(key) for key in SPIKING_BENCH_KEYS)
+    for name, value in zip(SPIKING_BENCH_KEYS, values, strict=True):
+        if value is not None and (
+            isinstance(value, bool) or not isinstance(value, int) or value < 1
+        ):
+            raise ValueError(f"{name} must be a positive integer, got {value!r}.")
+    return values
+
+
+def _spiking_params(classifier):
+    """The classifier's parameters for a JSON record (no arrays, no objects)."""
+    params = classifier.get_params(deep=False)
+    params["front_end"] = type(classifier.front_end_).__name__
+    if params["input_mean"] is not None:
+        params["input_mean"] = "given (the training mean)"
+    return params
+
+
+def run_spiking_accuracy(
+    dataset,
+    method,
+    *,
+    seeds=(0, 1, 2),
+    protocol="test",
+    n_components=None,
+    patch_size=None,
+    front_params=None,
+    readout_params=None,
+    data_home=None,
+    output_dir=None,
+    verbose=True,
+):
+    """Train and score a spiking method, with an accuracy curve; save a JSON record.
+
+    Each seed's :class:`SpikingLIFClassifier` sees the training images in a
+    new random order each epoch (``n_epochs`` of the readout parameters),
+    through ``partial_fit`` in chunks of ``checkpoint_every`` presentations
+    (default: a third of the training set), up to ``max_presentations``
+    (default: all the epochs), with the training set's
+    per-pixel mean as ``input_mean`` (as ``fit`` would centre). After each
+    chunk it scores a fixed random subset of ``eval_size`` evaluation images
+    (default 2000) and rewrites a progress record (kind
+    ``"accuracy-progress"``, ignored by the tables) with the curve so far, so
+    that an interrupted run is informative. At the end the whole evaluation
+    set is scored and the accuracy record, curve included, replaces the
+    progress record. The ``readout_params`` keys ``eval_size``,
+    ``checkpoint_every`` and ``max_presentations`` steer this function; the
+    others are the classifier's.
+    """
+    _check_choice("dataset", dataset, DATASETS)
+    _check_choice("protocol", protocol, ("test", "validation"))
+    image_shape = IMAGE_SHAPES[dataset]
+    models = [
+        make_model(
+            method, image_shape, seed, n_components, patch_size, front_params,
+            "delta", readout_params,
+        )[-1]
+        for seed in seeds
+    ]  # fmt: skip
+    eval_size, every, n_total = _spiking_bench_options(readout_params)
+    X_train, y_train, X_eval, y_eval, _ = load_split(dataset, protocol, data_home)
+    eval_size = min(eval_size or 2000, len(X_eval))
+    every = every or -(-len(X_train) // 3)
+    n_total = min(n_total or np.inf, models[0].n_epochs * len(X_train))
+    subset = np.sort(
+        np.random.default_rng(0).choice(len(X_eval), eval_size, replace=False)
+    )
+    mean = X_train.mean(axis=0, dtype=np.float64)
+    classes = np.unique(y_train)
+    output_dir = default_results_dir() if output_dir is None else Path(output_dir)
+    output_dir.mkdir(parents=True, exist_ok=True)
+    stamp = time.strftime("%Y%m%dT%H%M%S")
+    progress_path = output_dir / f"{dataset}_{method}_{protocol}_progress_{stamp}.json"
+    record = {
+        "kind": "accuracy-progress",
+        "dataset": dataset,
+        "method": method,
+        "protocol": protocol
+        + (" (train batches 1-4, test batch 5)" if dataset == "cifar10" else ""),
+        "n_train": int(X_train.shape[0]),
+        "n_labels": None,
+        "n_eval": int(X_eval.shape[0]),
+        "eval_subset_size": int(eval_size),
+        "checkpoint_every": int(every),
+        "n_presentations": int(n_total),
+        "params": {
+            "front_end_estimator": type(models[0].front_end).__name__,
+            "front_end": models[0].front_end.get_params(),
+            "front_end_stack": [],
+            "readout_estimator": "SpikingLIFClassifier",
+            "readout": None,
+            "centring": "pixel",
+        },
+        "runs": [],
+    }
+
+    def save_progress():
+        progress = {**record, "command": "python -m skbio_plastic " + " ".join(
+            sys.argv[1:]), **environment()}  # fmt: skip
+        progress_path.write_text(json.dumps(progress, indent=2, default=str) + "\n")
+
+    for seed, model in zip(seeds, models, strict=True):
+        model.set_params(input_mean=mean)
+        rng = np.random.default_rng(seed)
+        orders = [rng.permutation(len(X_train)) for _ in range(model.n_epochs)]
+        stream = np.concatenate(orders)[:n_total]
+        run = {"seed": seed, "curve": []}
+        record["runs"].append(run)
+        train_seconds = 0.0
+        for start in range(0, n_total, every):
+            rows = stream[start : start + every]
+            begin = time.perf_counter()
+            model.partial_fit(X_train[rows], y_train[rows], classes=classes)
+            train_seconds += time.perf_counter() - begin
+            begin = time.perf_counter()
+            accuracy = float(model.score(X_eval[subset], y_eval[subset]))
+            seconds = time.perf_counter() - begin
+            run["curve"].append(
+                {
+                    "presentations": int(model.n_presentations_),
+                    "subset_accuracy": accuracy,
+                    "train_seconds": train_seconds,
+                    "label_rate_hz": model.label_rate_curve_[-1],
+                    "other_rate_hz": model.other_rate_curve_[-1],
+                }
+            )
+            run["ms_per_train_image"] = 1000 * train_seconds / model.n_presentations_
+            run["ms_per_test_image"] = 1000 * seconds / eval_size
+            record["params"]["readout"] = _spiking_params(model)
+            save_progress()
+            if verbose:
+                print(
+                    f"{dataset} {method} seed {seed}: {model.n_presentations_} "
+                    f"presentations, accuracy {accuracy:.4f} on {eval_size} "
+                    f"evaluation images, training {format_seconds(train_seconds)}",
+                    flush=True,
+                )
+        begin = time.perf_counter()
+        accuracy = float(model.score(X_eval, y_eval))
+        predict_seconds = time.perf_counter() - begin
+        run.update(
+            accuracy=accuracy,
+            fit_seconds=train_seconds,
+            predict_seconds=predict_seconds,
+            readout_epochs=n_total / len(X_train),
+            n_presentations=int(model.n_presentations_),
+            ms_per_test_image=1000 * predict_seconds / len(X_eval),
+        )
+        save_progress()
+        if verbose:
+            print(
+                f"{dataset} {method} seed {seed}: accuracy {accuracy:.4f}, "
+                f"fit {format_seconds(train_seconds)}, "
+                f"predict {format_seconds(predict_seconds)}",
+                flush=True,
+            )
+    accuracies = np.array([run["accuracy"] for run in record["runs"]])
+    record.update(
+        kind="accuracy",
+        accuracy_mean=float(accuracies.mean()),
+        accuracy_std=float(accuracies.std()),
+    )
+    record, path = save_record(record, output_dir, f"{dataset}_{method}_{protocol}")
+    progress_path.unlink()
+    if verbose:
+        print(
+            f"{dataset} {method} ({protocol}): {format_accuracy(record)} % "
+            f"over seeds {list(seeds)}\n"
+            f"record written to {path}"
+        )
+    return record
 
 
 def run_accuracy(
@@ -373,6 +641,25 @@ def run_accuracy(
     """
     _check_choice("dataset", dataset, DATASETS)
     _check_choice("protocol", protocol, ("test", "validation"))
+    _check_choice("method", method, METHODS)
+    if METHODS[method].spiking:
+        if n_labels is not None:
+            raise ValueError(f"{method} does not take n_labels (few labels).")
+        make_model(method, IMAGE_SHAPES[dataset], seeds[0], readout=readout,
+                   centre=centre)  # fmt: skip
+        return run_spiking_accuracy(
+            dataset,
+            method,
+            seeds=seeds,
+            protocol=protocol,
+            n_components=n_components,
+            patch_size=patch_size,
+            front_params=front_params,
+            readout_params=readout_params,
+            data_home=data_home,
+            output_dir=output_dir,
+            verbose=verbose,
+        )
     centre = centre or METHODS[method].centring
     image_shape = IMAGE_SHAPES[dataset]
     models = [
@@ -502,6 +789,8 @@ _READOUT_KEYS = (
     ("batch", "batch_size"),
     ("epochs", "max_iter"),
     ("average", "average"),
+    ("epochs", "n_epochs"),
+    ("dt", "dt"),
 )
 
 
@@ -578,12 +867,17 @@ def _setting(record):
 def _variant(record):
     """What sets a record apart from the method's main experiment ("": nothing).
 
-    Another readout than the delta rule, or few labels: such records get rows
-    of their own and no published number.
+    Another readout than the method's own (the delta rule; the spiking
+    readout for the spiking methods), or few labels: such records get rows of
+    their own and no published number.
     """
     parts = []
     readout = record["params"].get("readout_estimator") or "LocalDeltaClassifier"
-    if readout != "LocalDeltaClassifier":
+    method = METHODS.get(record["method"])
+    own = (
+        "SpikingLIFClassifier" if method and method.spiking else "LocalDeltaClassifier"
+    )
+    if readout != own:
         parts.append(f"{readout} readout")
     if record.get("n_labels") is not None:
         parts.append(f"{record['n_labels']} labels")

@@ -4,8 +4,24 @@
 delta synapses, sparse (patch) input weights and a trace-based readout rule
 on the numba kernels of :mod:`skbio_plastic._kernels.lif`; :func:`lif_rate`
 is the LIF transfer function (rate against constant input).
+:class:`SpikingLIFClassifier` is Illing, Gerstner & Brea's spiking l-RP / l-RG
+network on top of it, a scikit-learn classifier; :func:`hidden_weights_mv`
+gives its hidden weights in mV from a fitted front end. :mod:`encoders` turns
+images into spike trains or currents; :class:`STDPRule` is the reusable
+trace-based STDP rule (with Diehl & Cook's variant).
 """
 
+from ._classifier import SpikingLIFClassifier, hidden_weights_mv
+from . import encoders
 from ._network import FeedForwardLIF, decay_factor, lif_rate
+from .stdp import STDPRule
 
-__all__ = ["FeedForwardLIF", "decay_factor", "lif_rate"]
+__all__ = [
+    "FeedForwardLIF",
+    "STDPRule",
+    "SpikingLIFClassifier",
+    "decay_factor",
+    "encoders",
+    "hidden_weights_mv",
+    "lif_rate",
+]

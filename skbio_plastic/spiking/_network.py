@@ -11,7 +11,7 @@ import math
 import numpy as np
 import scipy.sparse as sp
 
-from .._kernels.lif import run_feedforward
+from .._kernels.lif import respond_images, run_feedforward, train_images
 
 INTEGRATORS = ("exact", "grid", "euler")
 
@@ -381,3 +381,154 @@ class FeedForwardLIF:
         weights = np.empty_like(self.hidden_output.T)
         weights[:, self.hidden_order] = self.hidden_output.T
         return weights
+
+    # -------------------------------------------------- many images per call
+    def _writeable(self):
+        """Replace read-only state or weights (a memory-mapped pickle) by copies."""
+        for name in ("v", "i_ext", "theta", "refractory", "fired", "counts", "trace",
+                     "hidden_output"):  # fmt: skip
+            array = getattr(self, name)
+            if not array.flags.writeable:
+                setattr(self, name, array.copy())
+        self.input_hidden = tuple(
+            a if a.flags.writeable else a.copy() for a in self.input_hidden
+        )
+        self.rings = tuple(
+            tuple(a if a.flags.writeable else a.copy() for a in ring)
+            for ring in self.rings
+        )
+
+    def _input_currents(self, currents):
+        currents = np.ascontiguousarray(currents, dtype=self.dtype)
+        if currents.ndim != 2 or currents.shape[1] != self.sizes[0]:
+            raise ValueError(
+                f"currents has shape {currents.shape}; it needs one row of "
+                f"{self.sizes[0]} input currents per image."
+            )
+        return currents
+
+    def present(self, currents, labels, transient, learn, *, learning_rate, target):
+        """Present images one after another, with the readout learning on each.
+
+        Image ``k`` holds the inputs at ``currents[k]`` (mV) for
+        ``transient`` ms without plasticity, then ``learn`` ms with the trace
+        rule (:meth:`run`) toward the target trace ``target`` (kHz) for output
+        ``labels[k]`` and 0 for the others. Nothing is reset between images:
+        the state continues from the end of the previous image (or call). One
+        compiled loop runs all the images.
+
+        Parameters
+        ----------
+        currents : array-like of shape (n_images, n_inputs)
+            Constant inputs (mV) of the input neurons, one row per image.
+        labels : array-like of shape (n_images,)
+            Index of the output neuron trained toward ``target`` on each image.
+        transient, learn : float
+            Durations (ms), whole numbers of steps.
+        learning_rate : float
+            Step of the trace rule (mV per arrival and kHz of error).
+        target : float
+            Target trace (kHz) of the labelled output.
+
+        Returns
+        -------
+        output_counts : ndarray of shape (n_images, n_outputs)
+            Output spikes during each learning window.
+        """
+        currents = self._input_currents(currents)
+        labels = np.asarray(labels, dtype=np.int64)
+        if labels.shape != (currents.shape[0],) or (
+            labels.size and not 0 <= labels.min() <= labels.max() < self.sizes[2]
+        ):
+            raise ValueError(
+                f"labels must hold one output index in [0, {self.sizes[2]}) per image."
+            )
+        n_transient = _steps(transient, self.dt, "transient")
+        n_learn = _steps(learn, self.dt, "learn")
+        self._writeable()
+        output_counts = np.zeros((currents.shape[0], self.sizes[2]), dtype=np.int64)
+        self.counts[:] = 0
+        neurons = (
+            self.v,
+            self.i_ext,
+            self.theta,
+            self.refractory,
+            self.fired,
+            self.counts,
+        )
+        self.step = train_images(
+            currents,
+            labels,
+            n_transient,
+            n_learn,
+            self.step,
+            neurons,
+            self.rings,
+            self.neuron,
+            self.input_hidden,
+            self.hidden_output,
+            (self.trace, self.trace_decay, self.trace_increment),
+            self.dtype.type(target),
+            float(learning_rate),
+            output_counts,
+        )
+        return output_counts
+
+    def respond(self, currents, settle, count, *, hidden=False):
+        """Spike counts of each image, every image from the current state.
+
+        Each image starts from the network's present state (voltages, traces,
+        spikes in flight), holds the inputs at its row of ``currents`` for
+        ``settle + count`` ms without plasticity, and its spikes are counted
+        during the last ``count`` ms. The network is not modified, so images
+        are independent and calls may run in parallel threads (the compiled
+        loop releases the GIL).
+
+        Parameters
+        ----------
+        currents : array-like of shape (n_images, n_inputs)
+            Constant inputs (mV) of the input neurons, one row per image.
+        settle, count : float
+            Durations (ms), whole numbers of steps.
+        hidden : bool, default=False
+            Also count the hidden spikes.
+
+        Returns
+        -------
+        output_counts : ndarray of shape (n_images, n_outputs)
+        hidden_counts : ndarray of shape (n_images, n_hidden), only when ``hidden``
+            int32, hidden units in the caller's order.
+        """
+        currents = self._input_currents(currents)
+        n_settle = _steps(settle, self.dt, "settle")
+        n_count = _steps(count, self.dt, "count")
+        n_images, n_hidden = currents.shape[0], self.sizes[1]
+        output_counts = np.zeros((n_images, self.sizes[2]), dtype=np.int64)
+        hidden_counts = np.zeros((n_images if hidden else 0, n_hidden), np.int32)
+
+        def writeable(a):
+            return a if a.flags.writeable else a.copy()
+
+        start = tuple(
+            writeable(a)
+            for a in (self.v, self.i_ext, self.theta, self.refractory, self.fired)
+        )
+        respond_images(
+            currents,
+            n_settle,
+            n_count,
+            self.step,
+            start,
+            tuple(tuple(writeable(a) for a in ring) for ring in self.rings),
+            self.neuron,
+            tuple(writeable(a) for a in self.input_hidden),
+            writeable(self.hidden_output),
+            (writeable(self.trace), self.trace_decay, self.trace_increment),
+            hidden_counts,
+            output_counts,
+        )
+        if not hidden:
+            return output_counts
+        ordered = np.empty_like(hidden_counts)
+        ordered[:, self.hidden_order] = hidden_counts
+        return output_counts, ordered
