@@ -861,6 +861,8 @@ def _setting(record):
         setting = f"centre={centring}, {setting}"
     if record.get("n_labels") is not None:
         setting = f"readout on {record['n_labels']} labels only, {setting}"
+    if record.get("n_presentations") is not None:  # the spiking runs
+        setting = f"{setting}, {record['n_presentations']} presentations"
     return setting
 
 
