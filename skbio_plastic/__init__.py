@@ -5,17 +5,23 @@ from .gabor import RandomGabor
 from .hebbian import KrotovHebbianTransformer
 from .random_features import LocalizedRandomProjection
 from .readout import LocalDeltaClassifier
-from .spiking import SpikingLIFClassifier
+from .spiking import (
+    LabelAssignmentClassifier,
+    SpikingLIFClassifier,
+    STDPSpikingTransformer,
+)
 
 __version__ = "0.1.0.dev0"
 
 __all__ = [
     "KrotovHebbianTransformer",
+    "LabelAssignmentClassifier",
     "LocalDeltaClassifier",
     "LocalizedICA",
     "LocalizedPCA",
     "LocalizedRandomProjection",
     "RandomGabor",
+    "STDPSpikingTransformer",
     "SpikingLIFClassifier",
     "__version__",
 ]

@@ -29,12 +29,14 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skbio_plastic import (
     KrotovHebbianTransformer,
+    LabelAssignmentClassifier,
     LocalDeltaClassifier,
     LocalizedICA,
     LocalizedPCA,
     LocalizedRandomProjection,
     RandomGabor,
     SpikingLIFClassifier,
+    STDPSpikingTransformer,
 )
 
 # Tabular check data: the non-localized instances use patch_size=None, the
@@ -129,6 +131,17 @@ ESTIMATORS = [
         n_jobs=2,
         random_state=0,
     ),
+    STDPSpikingTransformer(n_excitatory=10, random_state=0),
+    STDPSpikingTransformer(
+        n_excitatory=10,
+        delays="input",
+        t_present=50.0,
+        t_rest=20.0,
+        dtype="float64",
+        n_jobs=2,
+        random_state=0,
+    ),
+    LabelAssignmentClassifier(),
 ]
 
 # The localized code paths: one unit per 1 x 1 patch of a square image.
@@ -216,6 +229,8 @@ def test_sklearn_compatible_estimator(estimator, check):
         warnings.filterwarnings("ignore", ".*expects inputs of order 1")
         # A few epochs on the checks' random labels are not meant to converge.
         warnings.simplefilter("ignore", ConvergenceWarning)
+        # The checks' tiny images can leave Diehl & Cook's network silent.
+        warnings.filterwarnings("ignore", ".*fewer than min_spikes")
         check(estimator)
 
 
