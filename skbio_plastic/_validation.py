@@ -15,6 +15,7 @@ from ._sklearn_compat import Options, StrOptions
 
 __all__ = [
     "DTYPE_CONSTRAINT",
+    "check_classes",
     "resolve_dtype",
     "warn_if_large_scale",
     "warn_if_channels_first",
@@ -120,4 +121,24 @@ def warn_if_channels_first(X, image_shape, estimator):
         f".reshape(len(X), -1), or check image_shape.",
         UserWarning,
         stacklevel=user_stacklevel(),
+    )
+
+
+def check_classes(estimator, labels, *, given_to_partial_fit=False):
+    """The sorted classes of ``labels``; an error when there is only one.
+
+    ``labels`` are the training targets of ``fit``, or the ``classes``
+    argument of a first ``partial_fit`` call (``given_to_partial_fit``).
+    """
+    classes = np.unique(np.asarray(labels))
+    if classes.size >= 2:
+        return classes
+    if given_to_partial_fit:
+        raise ValueError(
+            f"{type(estimator).__name__} needs at least 2 classes, but "
+            f"classes={classes.tolist()!r} given to partial_fit holds only one."
+        )
+    raise ValueError(
+        f"{type(estimator).__name__} needs samples of at least 2 classes in the "
+        f"data, but the data contain only one class: {classes.tolist()[0]!r}."
     )

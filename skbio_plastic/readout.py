@@ -11,7 +11,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state, gen_batches
 from sklearn.utils.extmath import softmax
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.multiclass import check_classification_targets, unique_labels
+from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._kernels import delta_rule
@@ -23,7 +23,7 @@ from ._sklearn_compat import (
     _check_partial_fit_first_call,
     fit_context,
 )
-from ._validation import user_stacklevel, warn_if_large_scale
+from ._validation import check_classes, user_stacklevel, warn_if_large_scale
 
 _LOSS_CODES = {
     ("squared", "relu"): delta_rule.SQUARED_RELU,
@@ -249,14 +249,7 @@ class LocalDeltaClassifier(ClassifierMixin, BaseEstimator):
         self : LocalDeltaClassifier
         """
         X, y = self._validate_training_data(X, y, reset=True)
-        classes = np.unique(y)
-        if classes.size < 2:
-            raise ValueError(
-                f"{type(self).__name__} needs samples of at least 2 classes in "
-                "the data, but the data contain only one class: "
-                f"{classes.tolist()[0]!r}."
-            )
-        self.classes_ = classes
+        self.classes_ = check_classes(self, y)
         labels = np.searchsorted(self.classes_, y)
         self._random_state = check_random_state(self.random_state)
         self._initialize(X)
@@ -339,12 +332,8 @@ class LocalDeltaClassifier(ClassifierMixin, BaseEstimator):
         -------
         self : LocalDeltaClassifier
         """
-        if classes is not None and unique_labels(classes).size < 2:
-            raise ValueError(
-                f"{type(self).__name__} needs at least 2 classes, but "
-                f"classes={np.asarray(classes).tolist()!r} given to partial_fit "
-                "holds only one."
-            )
+        if classes is not None:
+            check_classes(self, classes, given_to_partial_fit=True)
         first_call = _check_partial_fit_first_call(self, classes)
         X, y = self._validate_training_data(X, y, reset=first_call)
         unseen = np.setdiff1d(y, self.classes_)

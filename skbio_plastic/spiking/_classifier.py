@@ -11,7 +11,7 @@ from joblib import Parallel, delayed, effective_n_jobs
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.utils import check_random_state
-from sklearn.utils.multiclass import check_classification_targets, unique_labels
+from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._progress import Progress
@@ -23,6 +23,7 @@ from .._sklearn_compat import (
 )
 from .._validation import (
     DTYPE_CONSTRAINT,
+    check_classes,
     resolve_dtype,
     user_stacklevel,
     warn_if_large_scale,
@@ -427,13 +428,7 @@ class SpikingLIFClassifier(ClassifierMixin, BaseEstimator):
         self : SpikingLIFClassifier
         """
         X, y = self._validate_training_data(X, y, reset=True)
-        self.classes_ = unique_labels(y)
-        if self.classes_.size < 2:
-            raise ValueError(
-                f"{type(self).__name__} needs samples of at least 2 classes in "
-                "the data, but the data contain only one class: "
-                f"{self.classes_.tolist()[0]!r}."
-            )
+        self.classes_ = check_classes(self, y)
         rng = check_random_state(self.random_state)
         self._build(X, rng)
         labels = np.searchsorted(self.classes_, y)
@@ -470,12 +465,8 @@ class SpikingLIFClassifier(ClassifierMixin, BaseEstimator):
         -------
         self : SpikingLIFClassifier
         """
-        if classes is not None and unique_labels(classes).size < 2:
-            raise ValueError(
-                f"{type(self).__name__} needs at least 2 classes, but "
-                f"classes={np.asarray(classes).tolist()!r} given to partial_fit "
-                "holds only one."
-            )
+        if classes is not None:
+            check_classes(self, classes, given_to_partial_fit=True)
         first_call = _check_partial_fit_first_call(self, classes)
         try:
             X, y = self._validate_training_data(X, y, reset=first_call)
