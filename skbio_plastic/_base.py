@@ -39,7 +39,7 @@ class FilterBankTransformer(
 
     _parameter_constraints: dict = {
         "n_components": [Interval(numbers.Integral, 1, None, closed="left")],
-        "dtype": DTYPE_CONSTRAINT,
+        "dtype": [*DTYPE_CONSTRAINT, None],
         "random_state": ["random_state"],
     }
 
@@ -101,6 +101,9 @@ class FilterBankTransformer(
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
+        if self.dtype is None:
+            tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+            return tags
         try:
             tags.transformer_tags.preserves_dtype = [
                 np.dtype(resolve_dtype(self.dtype)).name

@@ -56,8 +56,14 @@ def user_stacklevel():
     return level
 
 
-def resolve_dtype(dtype):
-    """Map the ``dtype`` parameter (a name, numpy float type or dtype) to a type."""
+def resolve_dtype(dtype, input_dtype=None):
+    """Map the ``dtype`` parameter (a name, numpy float type or dtype) to a type.
+
+    ``None`` follows scikit-learn's convention for float32 estimators: the
+    dtype of the input ``input_dtype`` when it is float32, else float64.
+    """
+    if dtype is None:
+        return np.float32 if np.dtype(input_dtype) == np.float32 else np.float64
     try:
         name = np.dtype(dtype).name
     except TypeError:

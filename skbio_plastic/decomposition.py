@@ -172,7 +172,7 @@ class _LocalizedDecomposition(FilterBankTransformer):
         self : object
         """
         X = validate_data(self, X, dtype=[np.float32, np.float64])
-        dtype = resolve_dtype(self.dtype)
+        dtype = resolve_dtype(self.dtype, X.dtype)
         self.image_shape_, patch_shape = self._image_geometry(X.shape[1])
         warn_if_channels_first(X, self.image_shape_, self)
         n_inputs = patch_shape[0] * patch_shape[1] * self.image_shape_[2]
@@ -336,8 +336,11 @@ class LocalizedPCA(_LocalizedDecomposition):
     verbose : int, default=0
         Print a progress line (elapsed time, time left) each time about a
         tenth of the PCA fits (one per distinct patch position) is done.
-    dtype : {"float32", "float64"}, default="float32"
-        Floating type of the weights and of the transformed output.
+    dtype : {"float32", "float64"} or None, default=None
+        Floating type of the weights and of the transformed output. ``None``
+        follows the input, as scikit-learn's estimators do: float32 data stay
+        float32 (the fast path; the loaders of :mod:`skbio_plastic.datasets`
+        return float32), anything else is computed in float64.
     random_state : int, RandomState instance or None, default=None
         Seed of the patch positions, the row subsets and the PCA solvers.
 
@@ -414,7 +417,7 @@ class LocalizedPCA(_LocalizedDecomposition):
         max_samples=None,
         n_jobs=None,
         verbose=0,
-        dtype="float32",
+        dtype=None,
         random_state=None,
     ):
         self.n_patches = n_patches
@@ -480,8 +483,11 @@ class LocalizedICA(_LocalizedDecomposition):
     verbose : int, default=0
         Print a progress line (elapsed time, time left) each time about a
         tenth of the per-patch fits is done.
-    dtype : {"float32", "float64"}, default="float32"
-        Floating type of the weights and of the transformed output.
+    dtype : {"float32", "float64"} or None, default=None
+        Floating type of the weights and of the transformed output. ``None``
+        follows the input, as scikit-learn's estimators do: float32 data stay
+        float32 (the fast path; the loaders of :mod:`skbio_plastic.datasets`
+        return float32), anything else is computed in float64.
     random_state : int, RandomState instance or None, default=None
         Seed of the patch positions, the row subsets and FastICA's initial
         unmixing matrices.
@@ -575,7 +581,7 @@ class LocalizedICA(_LocalizedDecomposition):
         tol=1e-4,
         n_jobs=None,
         verbose=0,
-        dtype="float32",
+        dtype=None,
         random_state=None,
     ):
         self.n_patches = n_patches

@@ -140,8 +140,11 @@ class RandomGabor(RandomPatchTransformer):
         is ``amplitude`` in both cases, so a unit's current has the same scale
         as on grayscale images. The default is per-channel draws because
         colour carries class information that shared filters cannot see.
-    dtype : {"float32", "float64"}, default="float32"
-        Floating type of the weights and of the transformed output.
+    dtype : {"float32", "float64"} or None, default=None
+        Floating type of the weights and of the transformed output. ``None``
+        follows the input, as scikit-learn's estimators do: float32 data stay
+        float32 (the fast path; the loaders of :mod:`skbio_plastic.datasets`
+        return float32), anything else is computed in float64.
     random_state : int, RandomState instance or None, default=None
         Seed of the patch positions, filter parameters and biases.
 
@@ -222,7 +225,7 @@ class RandomGabor(RandomPatchTransformer):
         gamma=1.0,
         bias_high=0.1,
         color="independent",
-        dtype="float32",
+        dtype=None,
         random_state=None,
     ):
         self.n_components = n_components

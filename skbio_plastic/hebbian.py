@@ -168,8 +168,12 @@ class KrotovHebbianTransformer(FilterBankTransformer):
         (``solver="dynamics"``). ``None`` uses half of the largest steady
         state ``h`` of each input, so that the most active unit is always
         Hebbian whatever the scale of the currents.
-    dtype : {"float32", "float64"}, default="float32"
+    dtype : {"float32", "float64"} or None, default=None
         Floating type of the weights, of learning and of ``transform``.
+        ``None`` follows the input, as scikit-learn's estimators do: float32
+        data stay float32 (the fast path; the loaders of
+        :mod:`skbio_plastic.datasets` return float32), anything else is
+        learned in float64.
     random_state : int, RandomState instance or None, default=None
         Seed of the initial weights, the patch positions and the shuffles.
     verbose : int, default=0
@@ -287,7 +291,7 @@ class KrotovHebbianTransformer(FilterBankTransformer):
         solver="ranking",
         w_inh=0.8,
         h_star=None,
-        dtype="float32",
+        dtype=None,
         random_state=None,
         verbose=0,
     ):
@@ -442,7 +446,9 @@ class KrotovHebbianTransformer(FilterBankTransformer):
             "n_components": self.n_components,
             "patch_size": self.patch_size,
             "image_shape": image_shape,
-            "dtype": np.dtype(resolve_dtype(self.dtype)).name,
+            "dtype": None
+            if self.dtype is None
+            else np.dtype(resolve_dtype(self.dtype)).name,
         }
 
     def _check_structure_unchanged(self):
@@ -462,7 +468,7 @@ class KrotovHebbianTransformer(FilterBankTransformer):
 
     def _initialize(self, X, rng):
         """Check ``X`` and draw ``W ~ N(0, 1)`` (zero outside the patches)."""
-        dtype = resolve_dtype(self.dtype)
+        dtype = resolve_dtype(self.dtype, X.dtype)
         n_features = X.shape[1]
         localized = self.patch_size is not None
         if localized or self.image_shape is not None:

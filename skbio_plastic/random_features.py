@@ -41,7 +41,7 @@ class RandomPatchTransformer(FilterBankTransformer):
             The fitted transformer.
         """
         X = validate_data(self, X, dtype=[np.float32, np.float64])
-        dtype = resolve_dtype(self.dtype)
+        dtype = resolve_dtype(self.dtype, X.dtype)
         self.image_shape_, patch_shape = self._image_geometry(X.shape[1])
         warn_if_large_scale(X, self, expected="pixels in [0, 1], centred or not")
         warn_if_channels_first(X, self.image_shape_, self)
@@ -91,8 +91,11 @@ class LocalizedRandomProjection(RandomPatchTransformer):
         more epochs (see the benchmark records in ``doc/results.md``).
     bias_high : float, default=0.1
         Biases are drawn uniformly from ``[0, bias_high]``.
-    dtype : {"float32", "float64"}, default="float32"
-        Floating type of the weights and of the transformed output.
+    dtype : {"float32", "float64"} or None, default=None
+        Floating type of the weights and of the transformed output. ``None``
+        follows the input, as scikit-learn's estimators do: float32 data stay
+        float32 (the fast path; the loaders of :mod:`skbio_plastic.datasets`
+        return float32), anything else is computed in float64.
     random_state : int, RandomState instance or None, default=None
         Seed of the patch positions, weights and biases.
 
@@ -155,7 +158,7 @@ class LocalizedRandomProjection(RandomPatchTransformer):
         image_shape=None,
         weight_scale=None,
         bias_high=0.1,
-        dtype="float32",
+        dtype=None,
         random_state=None,
     ):
         self.n_components = n_components

@@ -1,22 +1,16 @@
 """scikit-learn's estimator contract, checked for every public estimator.
 
-Two kinds of expected failures are declared, each with its reason, and the
-property behind each is tested here in the form that does hold:
-
-- float32 outputs and row order. scikit-learn's checks compare the outputs of
-  permuted rows and of row subsets at a relative tolerance of 1e-7, which
-  float32 cannot promise: a float32 BLAS GEMM blocks rows differently for
-  different row orders and counts, and the results then differ in the last
-  bits (seen with OpenBLAS on an AVX-512 CPU). scikit-learn's float32
-  estimators preserve the input dtype, so its checks, which feed float64,
-  run in float64; ours compute in ``dtype="float32"`` by default whatever the
-  input. So every estimator also runs all checks with ``dtype="float64"``
-  (exact there), and the float32 instances are tested for row-order
-  invariance at float32 tolerance below.
+- float32 and row order. The front ends follow scikit-learn's convention for
+  float32 estimators (``dtype=None``: float32 input stays float32, anything
+  else is computed in float64), so the checks, which feed float64, run in
+  float64 and compare outputs exactly on any CPU and BLAS. A float32 BLAS
+  GEMM is not row-order or row-count invariant to the checks' 1e-7 (seen
+  with OpenBLAS on an AVX-512 CPU), so ``dtype="float32"`` is tested for
+  row-order invariance at float32 precision below instead.
 - localized code paths. ``patch_size`` needs image rows, but the checks feed
   tabular data of 2 to 20 features, mostly not a square image: those checks
-  stop at the (intended) geometry error. The checks that feed 4 features (a
-  2 x 2 image) run the localized code paths through the whole contract.
+  do not apply and are skipped with that reason. The checks that feed 4
+  features (a 2 x 2 image) run the localized code paths through the contract.
 """
 
 import warnings
@@ -25,7 +19,10 @@ import numpy as np
 import pytest
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.utils.estimator_checks import parametrize_with_checks
+from sklearn.utils.estimator_checks import (
+    estimator_checks_generator,
+    parametrize_with_checks,
+)
 
 from skbio_plastic import (
     KrotovHebbianTransformer,
@@ -164,16 +161,9 @@ LOCALIZED = [
     ),
 ]
 
-_FLOAT32_ORDER = (
-    "float32 BLAS products are not row-order or row-count invariant to 1e-7 on "
-    "every CPU; the float64 instance passes this check and "
-    "test_float32_outputs_do_not_depend_on_row_order tests float32 at its "
-    "own precision"
-)
 _NOT_AN_IMAGE = (
     "the check's data are not square images, which patch_size needs "
-    "(the geometry error is intended; image data are tested in each "
-    "estimator's module)"
+    "(image data are tested in each estimator's module)"
 )
 # Checks whose data have a non-square number of features (scikit-learn 1.9).
 _TABULAR_CHECKS = [
@@ -203,24 +193,25 @@ _TABULAR_CHECKS = [
 ]
 
 
-def _computes_in_float32(estimator):
-    return np.dtype(getattr(estimator, "dtype", np.float64)) == np.float32
+def _localized_checks():
+    """Each localized instance's checks; those on non-image data skipped."""
+    for estimator in LOCALIZED:
+        for instance, check in estimator_checks_generator(estimator):
+            name = getattr(check, "func", check).__name__
+            marks = (
+                pytest.mark.skip(reason=_NOT_AN_IMAGE)
+                if name in _TABULAR_CHECKS
+                else ()
+            )
+            yield pytest.param(instance, check, id=f"{instance!r}-{name}", marks=marks)
 
 
-def expected_failed_checks(estimator):
-    """The declared failures of ``estimator`` (see the module docstring)."""
-    failures = {}
-    if getattr(estimator, "patch_size", None) is not None:
-        failures.update(dict.fromkeys(_TABULAR_CHECKS, _NOT_AN_IMAGE))
-    if _computes_in_float32(estimator):
-        failures.setdefault("check_methods_sample_order_invariance", _FLOAT32_ORDER)
-        failures.setdefault("check_methods_subset_invariance", _FLOAT32_ORDER)
-    return failures
+@pytest.mark.parametrize("estimator, check", _localized_checks())
+def test_localized_code_paths_keep_the_contract(estimator, check):
+    test_sklearn_compatible_estimator(estimator, check)
 
 
-@parametrize_with_checks(
-    ESTIMATORS + LOCALIZED, expected_failed_checks=expected_failed_checks
-)
+@parametrize_with_checks(ESTIMATORS)
 def test_sklearn_compatible_estimator(estimator, check):
     with warnings.catch_warnings():
         # Constant columns of the checks' data give rank-deficient patches.
@@ -236,7 +227,11 @@ def test_sklearn_compatible_estimator(estimator, check):
 
 @pytest.mark.parametrize(
     "estimator",
-    [e for e in ESTIMATORS + LOCALIZED if _computes_in_float32(e)],
+    [
+        clone(e).set_params(dtype="float32")
+        for e in ESTIMATORS + LOCALIZED
+        if e.get_params().get("dtype", "float64") is None
+    ],
     ids=lambda e: type(e).__name__,
 )
 def test_float32_outputs_do_not_depend_on_row_order(estimator):

@@ -57,6 +57,7 @@ def test_components_are_sklearn_pca_of_each_patch(digits):
 @pytest.mark.filterwarnings("ignore:.*directions of non-zero variance")
 @pytest.mark.parametrize("Estimator", [LocalizedPCA, LocalizedICA])
 def test_one_scale_then_rectification(Estimator, digits):
+    digits = digits.astype(np.float32)  # the loaders' dtype: computed in float32
     est = Estimator(8, 4, patch_size=3, random_state=0).fit(digits)
     H = est.transform(digits)
     assert H.shape == (600, 32) and H.dtype == np.float32

@@ -118,6 +118,20 @@ def test_dtype_accepts_numpy_float_types(front_end, dtype, expected, images):
     assert model.transform(images).dtype == expected
 
 
+@pytest.mark.parametrize("input_dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("front_end", FRONT_ENDS, ids=IDS)
+def test_default_dtype_follows_the_input(front_end, input_dtype, images):
+    """scikit-learn's convention: float32 stays float32, float64 stays float64."""
+    X = images.astype(input_dtype)
+    model = fitted(clone(front_end).set_params(dtype=None), X)
+    assert model.components_.dtype == input_dtype
+    assert model.transform(X).dtype == input_dtype
+    assert model.__sklearn_tags__().transformer_tags.preserves_dtype == [
+        "float64",
+        "float32",
+    ]
+
+
 @pytest.mark.parametrize("dtype", [int, "int64", np.dtype("int64"), np.int32])
 @pytest.mark.parametrize("front_end", FRONT_ENDS, ids=IDS)
 def test_integer_dtype_is_a_clear_error(front_end, dtype, images):

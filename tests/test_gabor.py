@@ -66,7 +66,7 @@ def test_units_are_normalised_gabors_inside_their_patch(images):
 
 
 def test_parameters_are_drawn_from_their_ranges():
-    X = np.zeros((2, 28 * 28))
+    X = np.zeros((2, 28 * 28), dtype=np.float32)
     lrg = RandomGabor(3000, random_state=0).fit(X)
     for values, low, high in [
         (lrg.theta_, 0, 2 * np.pi),

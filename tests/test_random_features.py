@@ -12,6 +12,7 @@ def images():
 
 
 def test_weights_live_only_inside_each_patch(images):
+    images = images.astype(np.float32)  # the loaders' dtype
     lrp = LocalizedRandomProjection(50, patch_size=3, random_state=0).fit(images)
     assert lrp.components_.shape == (50, 64)
     assert lrp.components_.dtype == np.float32
