@@ -10,12 +10,14 @@ import warnings
 
 import numpy as np
 import sklearn
+from sklearn.base import BaseEstimator
 
 from ._sklearn_compat import Options, StrOptions
 
 __all__ = [
     "DTYPE_CONSTRAINT",
     "check_classes",
+    "check_unchanged",
     "resolve_dtype",
     "warn_if_large_scale",
     "warn_if_channels_first",
@@ -148,3 +150,24 @@ def check_classes(estimator, labels, *, given_to_partial_fit=False):
         f"{type(estimator).__name__} needs samples of at least 2 classes in the "
         f"data, but the data contain only one class: {classes.tolist()[0]!r}."
     )
+
+
+def check_unchanged(estimator, built, current):
+    """Raise when a parameter the fitted state was built from has changed.
+
+    ``built`` and ``current`` map parameter names to their values at fit and
+    now. Arrays, lists and estimators count as unchanged only when they are
+    the same object; other values when they are equal.
+    """
+    for name, value in built.items():
+        now = current[name]
+        same = now is value or (
+            not isinstance(now, (BaseEstimator, np.ndarray, list)) and now == value
+        )
+        if not same:
+            raise ValueError(
+                f"{name} cannot change between partial_fit calls: "
+                f"{type(estimator).__name__} was fitted with {name}={value!r}, "
+                f"and set_params changed {name}={now!r}. Call fit to start "
+                "afresh, or set it back."
+            )

@@ -21,7 +21,12 @@ from ._krotov_training import (
 )
 from ._progress import Progress
 from ._sklearn_compat import Interval, StrOptions, fit_context
-from ._validation import resolve_dtype, user_stacklevel, warn_if_channels_first
+from ._validation import (
+    check_unchanged,
+    resolve_dtype,
+    user_stacklevel,
+    warn_if_channels_first,
+)
 from .receptive_fields import (
     patch_indices,
     patch_mask,
@@ -41,10 +46,6 @@ _BLOWUP_FACTOR = 10.0
 # normalize_input="patch": floor of a field's centred energy, as a fraction of
 # the field's share of the whole input's centred energy.
 _FIELD_ENERGY_FLOOR = 0.1
-
-# Parameters that fix the shape of the learned state: partial_fit cannot
-# continue after they change.
-_STRUCTURE_PARAMS = ("n_components", "patch_size", "image_shape", "dtype")
 
 
 def _norm_limit(n_inputs, p):
@@ -402,7 +403,7 @@ class KrotovHebbianTransformer(FilterBankTransformer):
         """
         first = not hasattr(self, "components_")
         if not first:
-            self._check_structure_unchanged()
+            check_unchanged(self, self._fitted_structure, self._structure())
         self._check_k()
         X = validate_data(self, X, dtype=[np.float32, np.float64], reset=first)
         if first:
@@ -440,7 +441,10 @@ class KrotovHebbianTransformer(FilterBankTransformer):
             )
 
     def _structure(self):
-        """Values of ``_STRUCTURE_PARAMS``, normalised for comparison."""
+        """The parameters that fix the shape of the learned state, normalised.
+
+        ``partial_fit`` cannot continue after one of them changed.
+        """
         image_shape = None if self.image_shape is None else tuple(self.image_shape)
         return {
             "n_components": self.n_components,
@@ -450,21 +454,6 @@ class KrotovHebbianTransformer(FilterBankTransformer):
             if self.dtype is None
             else np.dtype(resolve_dtype(self.dtype)).name,
         }
-
-    def _check_structure_unchanged(self):
-        """Raise when a parameter fixing the shape of the weights changed."""
-        changed = [
-            f"{name}={new!r} (was {self._fitted_structure[name]!r})"
-            for name, new in self._structure().items()
-            if new != self._fitted_structure[name]
-        ]
-        if changed:
-            raise ValueError(
-                f"partial_fit cannot continue after set_params changed "
-                f"{', '.join(changed)}: {', '.join(_STRUCTURE_PARAMS)} fix the "
-                "shape of the learned weights. Call fit to start afresh, or set "
-                "them back."
-            )
 
     def _initialize(self, X, rng):
         """Check ``X`` and draw ``W ~ N(0, 1)`` (zero outside the patches)."""

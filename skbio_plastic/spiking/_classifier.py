@@ -24,6 +24,7 @@ from .._sklearn_compat import (
 from .._validation import (
     DTYPE_CONSTRAINT,
     check_classes,
+    check_unchanged,
     resolve_dtype,
     user_stacklevel,
     warn_if_large_scale,
@@ -484,7 +485,8 @@ class SpikingLIFClassifier(ClassifierMixin, BaseEstimator):
                 del self.classes_
             raise
         if not first_call:
-            self._check_structure()
+            current = {name: getattr(self, name) for name in _STRUCTURE}
+            check_unchanged(self, self._structure, current)
         progress = Progress(self, X.shape[0], unit="image", verbose=self.verbose)
         self._train(X, np.searchsorted(self.classes_, y), None, progress, 0)
         return self
@@ -590,20 +592,6 @@ class SpikingLIFClassifier(ClassifierMixin, BaseEstimator):
             raise ValueError(
                 f"front_end {type(front_end).__name__} cannot be fitted on X: {error}"
             ) from None
-
-    def _check_structure(self):
-        for name, value in self._structure.items():
-            current = getattr(self, name)
-            same = current is value or (
-                not isinstance(current, (BaseEstimator, np.ndarray, list, tuple))
-                and current == value
-            )
-            if not same:
-                raise ValueError(
-                    f"{name} cannot change between partial_fit calls: the network "
-                    f"was built with {name}={value!r}, now {name}={current!r}. "
-                    "Call fit to build a new network."
-                )
 
     def _check_input_range(self, X, mean, structure):
         """Clear error when an input neuron would fire at every step.

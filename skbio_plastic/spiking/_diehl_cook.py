@@ -31,7 +31,12 @@ from .._sklearn_compat import (
     _check_partial_fit_first_call,
     fit_context,
 )
-from .._validation import DTYPE_CONSTRAINT, resolve_dtype, user_stacklevel
+from .._validation import (
+    DTYPE_CONSTRAINT,
+    check_unchanged,
+    resolve_dtype,
+    user_stacklevel,
+)
 from ._network import _steps
 from .encoders import SpikeTrains
 from .stdp import STDPRule
@@ -390,7 +395,7 @@ class STDPSpikingTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         if first_call:
             self._build(X.shape[1], check_random_state(self.random_state))
         else:
-            self._check_structure()
+            check_unchanged(self, self._structure, self._current_structure())
         progress = Progress(self, X.shape[0], unit="image", verbose=self.verbose)
         self._train(X, None, progress, 0)
         return self
@@ -469,8 +474,7 @@ class STDPSpikingTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
             "clock": np.zeros(1, dtype=np.int64),
         }
         self._delay_layout = self._layout(delay_steps, n, max_steps)
-        self._structure = {name: getattr(self, name) for name in _STRUCTURE}
-        self._structure["triplet"] = rule.tau_triplet is not None
+        self._structure = self._current_structure()
         self.n_iter_ = 0
         self.n_images_seen_ = 0
         self.n_presentations_ = 0
@@ -499,18 +503,13 @@ class STDPSpikingTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
             ptr[j] = np.searchsorted(ordered[j], buckets, side="left")
         return order, ptr
 
-    def _check_structure(self):
-        rule = _stdp_rule(self.stdp)
-        current = {name: getattr(self, name) for name in _STRUCTURE}
-        current["triplet"] = rule.tau_triplet is not None
-        for name, value in self._structure.items():
-            if current[name] != value:
-                shown = "stdp.tau_triplet is None" if name == "triplet" else name
-                raise ValueError(
-                    f"{name} cannot change between partial_fit calls: the network "
-                    f"was built with {shown}={value!r}, now {current[name]!r}. "
-                    "Call fit to build a new network."
-                )
+    def _current_structure(self):
+        """The values of ``_STRUCTURE`` now, and whether the rule has a triplet term."""
+        structure = {name: getattr(self, name) for name in _STRUCTURE}
+        structure["stdp.tau_triplet is not None"] = (
+            _stdp_rule(self.stdp).tau_triplet is not None
+        )
+        return structure
 
     def _consts(self):
         """The kernels' constant tuples, from the current parameters."""
