@@ -206,7 +206,7 @@ def _localized_checks():
             yield pytest.param(instance, check, id=f"{instance!r}-{name}", marks=marks)
 
 
-@pytest.mark.parametrize("estimator, check", _localized_checks())
+@pytest.mark.parametrize("estimator, check", list(_localized_checks()))
 def test_localized_code_paths_keep_the_contract(estimator, check):
     test_sklearn_compatible_estimator(estimator, check)
 
