@@ -363,3 +363,22 @@ def test_bad_parameters_raise():
         network([[1.0]], [[1.0]], method="rk4")
     with pytest.raises(ValueError, match="target"):
         network([[1.0]], [[1.0]]).run(1.0, learning_rate=0.1)
+
+
+def test_integrator_comparison_converges_to_the_fine_reference():
+    """The speed bench's integrator table: errors shrink with the step."""
+    from skbio_plastic.bench import _spiking_speed as bench
+
+    currents, labels, _ = bench.spiking_images(2, random_state=1)
+    network = bench.illing_network(n_hidden=200, random_state=1)
+    table = bench.compare_integrators(network, currents, labels, repeats=1)
+    runs = {(run["method"], run["dt_ms"]): run for run in table["runs"]}
+    assert len(runs) == len(bench.INTEGRATORS) * len(bench.STEPS)
+    for method in bench.INTEGRATORS:
+        fine, coarse = runs[method, min(bench.STEPS)], runs[method, max(bench.STEPS)]
+        assert fine["hidden_count_error"] < coarse["hidden_count_error"]
+        assert fine["hidden_count_error"] < 0.05
+    # at the same step the exact integrator is the most accurate
+    for dt in bench.STEPS:
+        exact = runs["exact", dt]["hidden_count_error"]
+        assert exact < runs["euler", dt]["hidden_count_error"]

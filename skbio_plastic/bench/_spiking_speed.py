@@ -8,6 +8,10 @@ learn with the trace rule, LIF neurons with ``tau_m = 25`` ms, thresholds
 0.05`` ms. Each image is presented for 100 ms without plasticity, then 50 ms
 with the rule; the state carries over between images.
 
+The record also compares our integrators (``exact``, ``grid``, ``euler``)
+at steps from 0.025 to 0.2 ms: time per image and spike-count error against
+the exact integrator at 0.0125 ms, on the same images.
+
 The same images run, from the same initial state, in
 
 * ours, :class:`~skbio_plastic.spiking.FeedForwardLIF` (float32, the
@@ -123,8 +127,13 @@ def _targets(labels):
     return np.where(np.arange(N_OUTPUTS) == np.asarray(labels)[:, None], TARGET, 0.0)
 
 
-def simulate_ours(network, currents, labels, dtype=np.float32):
+def simulate_ours(
+    network, currents, labels, dtype=np.float32, method="grid", dt=DT, delay=DELAY
+):
     """Our simulator, the paper's protocol; seconds per image and spike counts.
+
+    ``method`` is the integrator, ``dt`` the step and ``delay`` the synaptic
+    delay (ms, a whole number of steps).
 
     Returns
     -------
@@ -142,9 +151,9 @@ def simulate_ours(network, currents, labels, dtype=np.float32):
         i_output=I_OUTPUT,
         tau_m=TAU_M,
         tau_trace=TAU_TRACE,
-        dt=DT,
-        delay=DELAY,
-        method="grid",
+        dt=dt,
+        delay=delay,
+        method=method,
         dtype=dtype,
     )
     seconds = np.empty(len(currents))
@@ -395,6 +404,53 @@ def agreement(counts, reference):
     return out
 
 
+# The integrators compared (REFERENCES.md: the reference code has forward
+# Euler and an exact event-based one) on steps up to 4x the paper's; delays
+# are whole steps, so the coarsest step also lengthens the delay.
+INTEGRATORS = ("exact", "grid", "euler")
+STEPS = (0.025, 0.05, 0.1, 0.2)
+REFERENCE_STEP = 0.0125
+
+
+def compare_integrators(network, currents, labels, repeats):
+    """Time per image and spike-count error of each integrator and step.
+
+    The reference is the exact integrator at ``REFERENCE_STEP`` (0.0125 ms);
+    each (integrator, step) runs the same images in float32 from the same
+    state, best of ``repeats``. A step coarser than the delay lengthens the
+    delay to one step.
+    """
+    _, reference = simulate_ours(
+        network, currents, labels, method="exact", dt=REFERENCE_STEP
+    )
+    rows = []
+    for method in INTEGRATORS:
+        for dt in STEPS:
+            delay = max(DELAY, dt)
+            runs = [
+                simulate_ours(network, currents, labels, np.float32, method, dt, delay)
+                for _ in range(repeats)
+            ]
+            error = agreement(runs[0][1], reference)
+            rows.append(
+                {
+                    "method": method,
+                    "dt_ms": dt,
+                    "delay_ms": delay,
+                    "ms_per_image": 1e3 * np.min([t for t, _ in runs], axis=0).mean(),
+                    "hidden_count_error": error["hidden"]["relative_count_difference"],
+                    "output_count_error": error["output"]["relative_count_difference"],
+                    "hidden_spikes_per_image": error["hidden"]["spikes"][0]
+                    / len(currents),
+                }
+            )
+    return {
+        "reference": f"method='exact', dt={REFERENCE_STEP} ms",
+        "count_error": "sum |counts - reference| / sum reference, per population",
+        "runs": rows,
+    }
+
+
 def time_spiking(n_images, numpy_images, repeats, data_home=None, random_state=0):
     """Ours, plain numpy and Brian2 on the same network and images; the record."""
     currents, labels, source = spiking_images(n_images, data_home, random_state)
@@ -454,6 +510,7 @@ def time_spiking(n_images, numpy_images, repeats, data_home=None, random_state=0
         "ms_per_image": 1e3 * times[np.float64].mean(),
         "best_of_repeats": repeats,
     }
+    record["integrators"] = compare_integrators(network, currents, labels, repeats)
     m = min(numpy_images, n_images)
     record["numpy"] = {"n_images": m, "dtype": "float64"}
     agree = {"ours_float32_vs_ours_float64": agreement(ours_counts, counts[np.float64])}
@@ -515,6 +572,16 @@ def summary(record):
             for d in ("dense", "sparse", "row_sums")
         )
         + f"; {numpy['n_images']} images)",
+    ]
+    lines.append(
+        "  integrators (float32; spike-count error against exact at "
+        f"{REFERENCE_STEP} ms, hidden / output):"
+    )
+    lines += [
+        f"    {run['method']:>5} dt {run['dt_ms']:<5} {run['ms_per_image']:6.2f} ms, "
+        f"{100 * run['hidden_count_error']:5.1f} % / "
+        f"{100 * run['output_count_error']:5.1f} %"
+        for run in record["integrators"]["runs"]
     ]
     brian = record["brian2"]
     if isinstance(brian, dict):
