@@ -1,5 +1,6 @@
 """skbio_plastic: scikit-learn compatible local learning rules for shallow networks."""
 
+from .baselines import LocalizedMLPClassifier
 from .decomposition import LocalizedICA, LocalizedPCA
 from .gabor import RandomGabor
 from .hebbian import KrotovHebbianTransformer
@@ -18,6 +19,7 @@ __all__ = [
     "LabelAssignmentClassifier",
     "LocalDeltaClassifier",
     "LocalizedICA",
+    "LocalizedMLPClassifier",
     "LocalizedPCA",
     "LocalizedRandomProjection",
     "RandomGabor",

@@ -6,14 +6,13 @@ import warnings
 import numpy as np
 from sklearn import get_config
 from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.exceptions import ConvergenceWarning
-from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state, gen_batches
 from sklearn.utils.extmath import softmax
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ._epochs import hold_out, run_epochs
 from ._kernels import delta_rule
 from ._progress import Progress
 from ._sklearn_compat import (
@@ -255,59 +254,26 @@ class LocalDeltaClassifier(ClassifierMixin, BaseEstimator):
         self._initialize(X)
         self._follow_parameters(X)
 
-        # The split is a set of row indices: X itself is never copied.
-        train = validation = None
-        if self.early_stopping:
-            train, validation = train_test_split(
-                np.arange(X.shape[0]),
-                test_size=self.validation_fraction,
-                stratify=labels if self._can_stratify(labels) else None,
-                random_state=self._random_state,
-            )
         self.loss_curve_ = []
-        self.validation_scores_ = [] if self.early_stopping else None
         self.n_iter_ = 0
-        progress = Progress(
+        train = validation_accuracy = snapshot = None
+        if self.early_stopping:
+            train, validation = hold_out(
+                labels, self.validation_fraction, self._random_state
+            )
+
+            def validation_accuracy():
+                return self._accuracy(X, labels, validation)
+
+            def snapshot():
+                return self.coef_.copy(), self.intercept_.copy()
+
+        best_weights = run_epochs(
             self,
-            self.max_iter,
-            verbose=self.verbose,
-            may_stop_early=self.tol is not None,
+            lambda: self._run_epoch(X, labels, train),
+            validation_accuracy,
+            snapshot,
         )
-        # The monitored error: the training loss, or the validation error rate.
-        best, stalled, best_weights = np.inf, 0, None
-        for _ in range(self.max_iter):
-            self._run_epoch(X, labels, train)
-            error = self.loss_curve_[-1]
-            metrics = {"loss": error}
-            if self.early_stopping:
-                score = self._accuracy(X, labels, validation)
-                self.validation_scores_.append(score)
-                metrics["validation_accuracy"] = score
-                error = 1.0 - score
-            progress.update(self.n_iter_, **metrics)
-            if self.n_iter_ == 1:  # tol is relative to the first epoch's error
-                min_improvement = (self.tol or 0.0) * error
-            if self.tol is not None and error >= best - min_improvement:
-                stalled += 1
-            else:
-                stalled = 0
-            if error < best:
-                best = error
-                if self.early_stopping:
-                    best_weights = (self.coef_.copy(), self.intercept_.copy())
-            if self.tol is not None and stalled >= self.n_iter_no_change:
-                break
-        else:
-            if self.tol is not None:
-                monitored = "validation error" if self.early_stopping else "loss"
-                warnings.warn(
-                    f"{type(self).__name__} stopped after max_iter={self.max_iter} "
-                    f"epochs while its {monitored} still fell by more than "
-                    f"tol={self.tol:g} times its first-epoch value; increase "
-                    "max_iter.",
-                    ConvergenceWarning,
-                    stacklevel=user_stacklevel(),
-                )
         if best_weights is not None:
             self.coef_, self.intercept_ = best_weights
         return self
@@ -351,12 +317,6 @@ class LocalDeltaClassifier(ClassifierMixin, BaseEstimator):
         self._run_epoch(X, np.searchsorted(self.classes_, y))
         progress.update(self.n_iter_, loss=self.loss_curve_[-1])
         return self
-
-    def _can_stratify(self, labels):
-        """A stratified hold-out needs 2 samples per class and room for each class."""
-        counts = np.bincount(labels)
-        n_held_out = int(np.ceil(self.validation_fraction * labels.size))
-        return counts.min() >= 2 and len(counts) <= n_held_out
 
     def _validate_training_data(self, X, y, reset):
         X, y = validate_data(

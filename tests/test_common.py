@@ -28,6 +28,7 @@ from skbio_plastic import (
     KrotovHebbianTransformer,
     LabelAssignmentClassifier,
     LocalDeltaClassifier,
+    LocalizedMLPClassifier,
     LocalizedICA,
     LocalizedPCA,
     LocalizedRandomProjection,
@@ -139,10 +140,25 @@ ESTIMATORS = [
         random_state=0,
     ),
     LabelAssignmentClassifier(),
+    LocalizedMLPClassifier(
+        20, patch_size=None, learning_rate=0.01, max_iter=50, random_state=0
+    ),
+    LocalizedMLPClassifier(
+        20,
+        patch_size=None,
+        learning_algorithm="feedback_alignment",
+        loss="squared",
+        solver="sgd",
+        learning_rate=0.01,
+        max_iter=50,
+        early_stopping=True,
+        random_state=0,
+    ),
 ]
 
 # The localized code paths: one unit per 1 x 1 patch of a square image.
 LOCALIZED = [
+    LocalizedMLPClassifier(6, patch_size=1, max_iter=50, random_state=0),
     LocalizedRandomProjection(n_components=8, patch_size=1, random_state=0),
     RandomGabor(n_components=8, patch_size=1, dtype="float64", random_state=0),
     LocalizedPCA(n_patches=3, n_components_per_patch=1, patch_size=1, random_state=0),
@@ -190,6 +206,12 @@ _TABULAR_CHECKS = [
     "check_n_features_in",
     "check_fit2d_predict1d",
     "check_transformer_n_iter",
+    "check_classifier_data_not_an_array",
+    "check_classifiers_classes",
+    "check_classifiers_train",
+    "check_estimators_partial_fit_n_features",
+    "check_supervised_y_2d",
+    "check_decision_proba_consistency",
 ]
 
 
