@@ -18,6 +18,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._epochs import hold_out, run_epochs
+from ._kernels.optimizers import adam_update
 from ._progress import Progress
 from ._sklearn_compat import (
     Interval,
@@ -467,11 +468,8 @@ class LocalizedMLPClassifier(ClassifierMixin, BaseEstimator):
         for weight, gradient, mean, square in zip(
             self._weights, gradients, first, second, strict=True
         ):
-            mean *= beta1
-            mean += (1 - beta1) * gradient
-            square *= beta2
-            square += (1 - beta2) * gradient * gradient
-            weight -= rate * mean / (np.sqrt(square) + _ADAM_EPS)
+            adam_update(weight.reshape(-1), gradient.reshape(-1), mean.reshape(-1),
+                        square.reshape(-1), rate, beta1, beta2, _ADAM_EPS)  # fmt: skip
 
     # ---------------------------------------------------------- prediction
     def _decision(self, X):

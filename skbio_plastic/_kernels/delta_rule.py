@@ -11,6 +11,7 @@ import numpy as np
 from numba import njit
 
 from . import FASTMATH
+from .optimizers import adam_update
 
 SQUARED_RELU = 0
 SQUARED_LINEAR = 1
@@ -152,13 +153,6 @@ def _adam_step(W, b, grad_W, grad_b, learning_rate, adam_state):
     m_W, v_W, m_b, v_b, t, beta1, beta2, eps = adam_state
     t[0] += 1
     rate = learning_rate * math.sqrt(1.0 - beta2 ** t[0]) / (1.0 - beta1 ** t[0])
-    for j in range(W.shape[0]):
-        for i in range(W.shape[1]):
-            g = grad_W[j, i]
-            m_W[j, i] = beta1 * m_W[j, i] + (1.0 - beta1) * g
-            v_W[j, i] = beta2 * v_W[j, i] + (1.0 - beta2) * g * g
-            W[j, i] += rate * m_W[j, i] / (math.sqrt(v_W[j, i]) + eps)
-        g = grad_b[j]
-        m_b[j] = beta1 * m_b[j] + (1.0 - beta1) * g
-        v_b[j] = beta2 * v_b[j] + (1.0 - beta2) * g * g
-        b[j] += rate * m_b[j] / (math.sqrt(v_b[j]) + eps)
+    adam_update(W.reshape(-1), grad_W.reshape(-1), m_W.reshape(-1),
+                v_W.reshape(-1), -rate, beta1, beta2, eps)  # fmt: skip
+    adam_update(b, grad_b, m_b, v_b, -rate, beta1, beta2, eps)
