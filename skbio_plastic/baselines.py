@@ -165,7 +165,8 @@ class LocalizedMLPClassifier(ClassifierMixin, BaseEstimator):
     >>> from skbio_plastic import LocalizedMLPClassifier
     >>> X, y = load_digits(return_X_y=True)
     >>> clf = LocalizedMLPClassifier(200, patch_size=4, image_shape=(8, 8),
-    ...                              max_iter=20, random_state=0)
+    ...                              learning_rate=0.01, max_iter=20, tol=None,
+    ...                              random_state=0)
     >>> clf.fit(X[:1500] / 16, y[:1500]).score(X[1500:] / 16, y[1500:]) > 0.9
     True
     """
