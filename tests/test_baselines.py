@@ -180,3 +180,15 @@ def test_clear_errors(digits):
         _small(max_iter=1, tol=None).fit(X * 16 * 16, y)
     squared = _small(loss="squared", max_iter=1, tol=None).fit(X, y)
     assert not hasattr(squared, "predict_proba")
+
+
+def test_speed_bench_runs_both_networks_and_scikit_learn(tmp_path):
+    from skbio_plastic.bench._mlp_speed import summary, time_mlp
+
+    record = time_mlp(n_hidden=20, n_epochs=1, data_home=tmp_path)  # digits
+    assert record["images"]["source"].startswith("scikit-learn digits")
+    for key in ("ours_dense", "scikit_learn_dense", "ours_localized"):
+        assert record[key]["seconds_per_epoch"] > 0
+        assert 0 <= record[key]["test_accuracy"] <= 1
+    assert record["speedup_vs_scikit_learn"] > 0
+    assert len(summary(record)) == 5
