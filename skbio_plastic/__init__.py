@@ -1,11 +1,13 @@
 """skbio_plastic: scikit-learn compatible local learning rules for shallow networks."""
 
 from .baselines import LocalizedMLPClassifier
+from .classic_rules import BCMTransformer, HebbianTransformer, OjaTransformer
 from .decomposition import LocalizedICA, LocalizedPCA
 from .gabor import RandomGabor
 from .hebbian import KrotovHebbianTransformer
 from .random_features import LocalizedRandomProjection
 from .readout import LocalDeltaClassifier
+from .sparse_coding import LocalizedSparseCoding
 from .spiking import (
     LabelAssignmentClassifier,
     SpikingLIFClassifier,
@@ -15,6 +17,8 @@ from .spiking import (
 __version__ = "0.1.0.dev0"
 
 __all__ = [
+    "BCMTransformer",
+    "HebbianTransformer",
     "KrotovHebbianTransformer",
     "LabelAssignmentClassifier",
     "LocalDeltaClassifier",
@@ -22,6 +26,8 @@ __all__ = [
     "LocalizedMLPClassifier",
     "LocalizedPCA",
     "LocalizedRandomProjection",
+    "LocalizedSparseCoding",
+    "OjaTransformer",
     "RandomGabor",
     "STDPSpikingTransformer",
     "SpikingLIFClassifier",

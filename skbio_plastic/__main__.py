@@ -218,9 +218,17 @@ def _parser(prog):
         choices=list(METHODS),
         help="sp: pixels only; rp, l-rp: random projection (l-: each unit "
         "sees one patch); rg, l-rg: random Gabor filters; pca, l-pca, ica, "
-        "l-ica: PCA or ICA of the image or of random patches; krotov, "
+        "l-ica: PCA or ICA of the image or of random patches; l-hebb, l-oja, "
+        "l-sanger, l-bcm: the classic rules (generalised Hebb with "
+        "winner-take-all, Oja, Sanger, BCM) on random patches; l-sc: the local "
+        "sparse-coding circuit on random patches; krotov, "
         "l-krotov, krotov-stack: Krotov & Hopfield's Hebbian layer, localized "
-        "or two layers",
+        "or two layers; spiking-l-rp, spiking-l-rg: Illing's spiking network; "
+        "diehl-cook-N: Diehl & Cook's STDP network of N excitatory neurons "
+        "(--readout takes its options: n_epochs, checkpoint_every, ...); "
+        "l-bp, l-fa, bp: baselines, the same network trained end to end by "
+        "backprop or feedback alignment (--readout takes LocalizedMLPClassifier's "
+        "options)",
     )
     accuracy.add_argument(
         "--protocol",
@@ -320,13 +328,18 @@ def _parser(prog):
         "online delta-rule epoch on 5000 features; krotov: one epoch of "
         "Krotov's rule with 2000 units; spiking: Illing's spiking l-RP network "
         "(784 -> 5000 -> 10 LIF neurons, 150 ms per image) in ours, plain numpy "
-        "and Brian2 on the same MNIST images (default: all)",
+        "and Brian2 on the same MNIST images; diehl-cook: Diehl & Cook's STDP "
+        "network (784 Poisson inputs -> 400 + 400 conductance-based neurons, "
+        "350 + 150 ms per image) trained in ours and Brian2 on the same images "
+        "and input trains; mlp: the end-to-end baseline (2000 hidden units, 3 "
+        "epochs on MNIST) beside scikit-learn's MLPClassifier, and its "
+        "localized version (default: all)",
     )
     speed.add_argument(
         "--data-home",
         default=None,
         metavar="FOLDER",
-        help="folder of the MNIST files for the spiking network (default: "
+        help="folder of the MNIST files for the spiking and mlp kernels (default: "
         "searched as skbio_plastic.datasets describes; scikit-learn's digits "
         "upsampled to 28 x 28 when none is found)",
     )

@@ -1,4 +1,4 @@
-"""The end-to-end baselines: backprop and feedback alignment of the localized network."""
+"""The end-to-end baselines: backprop and feedback alignment of the network."""
 
 import numpy as np
 import pytest
@@ -132,9 +132,9 @@ def test_fully_connected_matches_scikit_learn_mlp(digits):
     ours = LocalizedMLPClassifier(
         100, patch_size=None, max_iter=40, tol=None, alpha=1e-4, random_state=0
     ).fit(X[:1300], y[:1300])
-    theirs = MLPClassifier(
-        (100,), max_iter=40, batch_size=100, random_state=0
-    ).fit(X[:1300], y[:1300])
+    theirs = MLPClassifier((100,), max_iter=40, batch_size=100, random_state=0).fit(
+        X[:1300], y[:1300]
+    )
     assert ours.score(X[1300:], y[1300:]) > theirs.score(X[1300:], y[1300:]) - 0.03
 
 

@@ -99,7 +99,8 @@ def test_bench_speed_help_documents_its_options(capsys):
          "patch_size=9 does not fit images of 8 x 8: choose 1 to 8 (default 4)"),
         (DIGITS + ["--method", "sp", "--patch-size", "3"],
          "--patch-size applies to the localized methods (l-rp, l-rg, l-pca, "
-         "l-ica, l-krotov, spiking-l-rp, spiking-l-rg), not to sp"),
+         "l-ica, l-sc, l-hebb, l-oja, l-sanger, l-bcm, l-krotov, l-bp, l-fa, "
+         "spiking-l-rp, spiking-l-rg), not to sp"),
         (DIGITS + ["--method", "l-rp", "--front-end", '{"size": 3}'],
          "front-end parameters of l-rp: LocalizedRandomProjection.__init__() got "
          "an unexpected keyword argument 'size'"),
@@ -452,16 +453,25 @@ SMALL_SETTING_ACCURACY = {
     "rg": 0.65,
     "l-pca": 0.8,
     "l-ica": 0.85,
+    "l-sc": 0.7,
     "pca": 0.6,
     "ica": 0.4,
     "krotov": 0.65,
     "l-krotov": 0.35,
     "krotov-stack": 0.5,
+    "l-hebb": 0.8,
+    "l-oja": 0.7,
+    "l-sanger": 0.85,
+    "l-bcm": 0.65,
+    "l-bp": 0.8,
+    "l-fa": 0.8,
+    "bp": 0.85,
 }
 
 
 @pytest.mark.parametrize(
-    "method", [method for method, spec in METHODS.items() if not spec.spiking]
+    "method",
+    [m for m, spec in METHODS.items() if not spec.spiking and spec.runner is None],
 )
 def test_every_bench_method_learns_at_small_settings(method):
     X_train, y_train, X_eval, y_eval, shape = bench.load_split("digits", "test")

@@ -25,13 +25,17 @@ from sklearn.utils.estimator_checks import (
 )
 
 from skbio_plastic import (
+    BCMTransformer,
+    HebbianTransformer,
     KrotovHebbianTransformer,
     LabelAssignmentClassifier,
     LocalDeltaClassifier,
-    LocalizedMLPClassifier,
     LocalizedICA,
+    LocalizedMLPClassifier,
     LocalizedPCA,
     LocalizedRandomProjection,
+    LocalizedSparseCoding,
+    OjaTransformer,
     RandomGabor,
     SpikingLIFClassifier,
     STDPSpikingTransformer,
@@ -67,6 +71,17 @@ ESTIMATORS = [
         dtype="float64",
         random_state=0,
     ),
+    LocalizedSparseCoding(
+        n_patches=1, n_components_per_patch=3, patch_size=None, random_state=0
+    ),
+    LocalizedSparseCoding(
+        n_patches=1,
+        n_components_per_patch=3,
+        patch_size=None,
+        batch_size=1,
+        dtype="float64",
+        random_state=0,
+    ),
     KrotovHebbianTransformer(n_components=10, k=2, n_epochs=2, random_state=0),
     KrotovHebbianTransformer(
         n_components=10, k=2, n_epochs=2, p=2.5, dtype="float64", random_state=0
@@ -90,6 +105,24 @@ ESTIMATORS = [
         solver="dynamics",
         learning_rate=0.01,
         random_state=0,
+    ),
+    HebbianTransformer(n_components=5, n_epochs=2, random_state=0),
+    HebbianTransformer(
+        n_components=5,
+        rule="covariance",
+        competition="wta",
+        n_epochs=2,
+        dtype="float64",
+        random_state=0,
+    ),
+    HebbianTransformer(
+        n_components=4, rule="post_threshold", normalize="clip", random_state=0
+    ),
+    OjaTransformer(n_components=3, n_epochs=2, random_state=0),
+    OjaTransformer(n_components=3, rule="oja", dtype="float64", random_state=0),
+    BCMTransformer(n_components=5, n_epochs=2, random_state=0),
+    BCMTransformer(
+        n_components=5, competition="lateral", dtype="float64", random_state=0
     ),
     LocalDeltaClassifier(random_state=0),
     LocalDeltaClassifier(loss="softmax", batch_size=4, random_state=0),
@@ -163,6 +196,9 @@ LOCALIZED = [
     RandomGabor(n_components=8, patch_size=1, dtype="float64", random_state=0),
     LocalizedPCA(n_patches=3, n_components_per_patch=1, patch_size=1, random_state=0),
     LocalizedICA(n_patches=2, n_components_per_patch=1, patch_size=1, random_state=0),
+    LocalizedSparseCoding(
+        n_patches=3, n_components_per_patch=2, patch_size=1, n_jobs=2, random_state=0
+    ),
     KrotovHebbianTransformer(
         n_components=6, k=2, n_epochs=2, patch_size=1, random_state=0
     ),
@@ -175,6 +211,11 @@ LOCALIZED = [
         dtype="float64",
         random_state=0,
     ),
+    HebbianTransformer(n_components=4, competition="wta", patch_size=1, random_state=0),
+    OjaTransformer(
+        n_components=4, n_components_per_patch=2, patch_size=1, random_state=0
+    ),
+    BCMTransformer(n_components=4, patch_size=1, dtype="float64", random_state=0),
 ]
 
 _NOT_AN_IMAGE = (

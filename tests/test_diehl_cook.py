@@ -24,6 +24,7 @@ from skbio_plastic._kernels.diehl_cook import (
     poisson_trains,
     train_images,
 )
+from skbio_plastic.bench._diehl_cook_speed import simulate_brian2
 from skbio_plastic.spiking._diehl_cook import (
     NEURONS,
     LabelAssignmentClassifier,
@@ -357,98 +358,36 @@ def import_brian2():
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")
 def test_training_equals_brian2_on_the_same_trains():
     """Brian 2 (numpy target), the same equations (``method="euler"``), weights,
-    per-synapse delays and input trains: the same spikes, neuron by neuron, and
-    the same learned weights."""
-    b2 = import_brian2()
-    ms, mV = b2.ms, b2.mV
-    n_in, n, n_images = 100, 8, 2
+    per-synapse delays and input trains (the network of the speed bench): the
+    same spikes, neuron by neuron and presentation by presentation, and the
+    same learned weights and thresholds."""
+    import_brian2()
+    n_in, n, n_images = 100, 8, 3
     rng = np.random.RandomState(0)
     X = np.zeros((n_images, n_in))
     X[:, 30:70] = rng.uniform(0.5, 1.0, (n_images, 40))
+    X[2] *= 0.1  # faint: presented again, stronger
     model = STDPSpikingTransformer(
-        n,
-        dtype="float64",
-        random_state=0,
-        min_spikes=0,
-        weight_sum=30.0,
-        max_rate=150.0,
+        n, dtype="float64", random_state=0, weight_sum=30.0, max_rate=150.0
     )
     model._validate_params()
     model._build(n_in, check_random_state(model.random_state))
-    W = model.weights_.copy()
-    delays = model.delays_.copy()
+    W, delays = model.weights_.copy(), model.delays_.copy()
     counts = np.zeros((n_images, n), dtype=np.int32)
     events = np.zeros((n_images, 4), dtype=np.int64)
     train_images(
         X, np.uint64(model._seed), 0, model._protocol(), *model._kernel_state(),
         model._consts(), counts, events,
     )  # fmt: skip
-
-    b2.prefs.codegen.target = "numpy"
-    b2.defaultclock.dt = 0.5 * ms
-    conductances = """
-    dge/dt = -ge / (1 * ms) : 1
-    dgi/dt = -gi / (2 * ms) : 1
-    """
-    exc = b2.NeuronGroup(
-        n,
-        "dv/dt = ((-65*mV - v) + ge * -v + gi * (-100*mV - v)) / (100*ms) : volt "
-        "(unless refractory)\ndtheta/dt = -theta / (1e7 * ms) : volt" + conductances,
-        threshold="v > theta - 72*mV",
-        reset="v = -65*mV; theta += 0.05*mV",
-        refractory=5 * ms,
-        method="euler",
-    )
-    inh = b2.NeuronGroup(
-        n,
-        "dv/dt = ((-60*mV - v) + ge * -v + gi * (-85*mV - v)) / (10*ms) : volt "
-        "(unless refractory)" + conductances,
-        threshold="v > -40*mV",
-        reset="v = -45*mV",
-        refractory=2 * ms,
-        method="euler",
-    )
-    exc.v, exc.theta, inh.v = -105 * mV, 20 * mV, -100 * mV
-    indices, times = [], []
-    for k in range(n_images):
-        trains = model.input_trains(X[k], image_index=k)
-        steps = np.repeat(np.arange(trains.n_steps), np.diff(trains.step_ptr))
-        indices.append(trains.neurons)
-        times.append((steps + 1000 * k) * 0.5)
-    inputs = b2.SpikeGeneratorGroup(
-        n_in, np.concatenate(indices), np.concatenate(times) * ms
-    )
-    plastic = b2.Synapses(
-        inputs,
-        exc,
-        model="""w : 1
-        post2before : 1
-        dpre/dt = -pre / (20*ms) : 1 (event-driven)
-        dpost1/dt = -post1 / (20*ms) : 1 (event-driven)
-        dpost2/dt = -post2 / (40*ms) : 1 (event-driven)""",
-        on_pre="ge_post += w; pre = 1.; w = clip(w - 0.0001 * post1, 0, 1)",
-        on_post="post2before = post2; w = clip(w + 0.01 * pre * post2before, 0, 1);"
-        " post1 = 1.; post2 = 1.",
-    )
-    plastic.connect(True)  # synapse j * n + i: the layout of W
-    plastic.delay = delays.ravel() * ms
-    excite = b2.Synapses(exc, inh, on_pre="ge_post += 10.4")
-    excite.connect(j="i")
-    inhibit = b2.Synapses(inh, exc, on_pre="gi_post += 17.0")
-    inhibit.connect("i != j")
-    monitor = b2.SpikeMonitor(exc)
-    net = b2.Network(exc, inh, inputs, plastic, excite, inhibit, monitor)
-    for k in range(n_images):
-        W *= 30.0 / W.sum(axis=0)
-        plastic.w = W.ravel()
-        before = np.array(monitor.count[:])
-        net.run(350 * ms)
-        np.testing.assert_array_equal(counts[k], np.array(monitor.count[:]) - before)
-        net.run(150 * ms)
-        W = np.array(plastic.w[:]).reshape(n_in, n)
-    assert counts.sum() > 10, counts.sum()
-    np.testing.assert_allclose(model.weights_, W, rtol=1e-12, atol=1e-15)
-    np.testing.assert_allclose(model.theta_, exc.theta_[:] * 1000.0, rtol=1e-12)
+    _, brian = simulate_brian2(model, model, X, W, delays, target="numpy")
+    np.testing.assert_array_equal(brian["presentations"], events[:, 3])
+    assert events[2, 3] > 1  # the re-presentation was compared too
+    np.testing.assert_array_equal(brian["excitatory"], counts)
+    assert brian["input"] == events[:, 0].sum()
+    assert brian["excitatory_all"] == events[:, 1].sum() > 10
+    assert brian["inhibitory_all"] == events[:, 2].sum()
+    np.testing.assert_allclose(model.weights_, brian["weights"], rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(model.theta_, brian["theta"], rtol=1e-12)
 
 
 # ------------------------------------------------------------ the protocol

@@ -93,15 +93,24 @@ def save_record(record, output_dir, name):
     ``output_dir=None`` is :func:`default_results_dir`. Returns the record
     and the path written.
     """
+    output_dir = default_results_dir() if output_dir is None else Path(output_dir)
+    output_dir.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.datetime.now().strftime("%Y%m%dT%H%M%S")
+    path = output_dir / f"{name}_{stamp}.json"
+    return write_record(record, path), path
+
+
+def write_record(record, path):
+    """Write ``record`` with date, command and environment to ``path``.
+
+    Long benchmarks rewrite a progress record this way as they go. Returns the
+    record written.
+    """
     record = {
         **record,
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(),
         "command": "python -m skbio_plastic " + " ".join(sys.argv[1:]),
         **environment(),
     }
-    output_dir = default_results_dir() if output_dir is None else Path(output_dir)
-    output_dir.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.datetime.now().strftime("%Y%m%dT%H%M%S")
-    path = output_dir / f"{name}_{stamp}.json"
-    path.write_text(json.dumps(record, indent=2, default=str) + "\n")
-    return record, path
+    Path(path).write_text(json.dumps(record, indent=2, default=str) + "\n")
+    return record

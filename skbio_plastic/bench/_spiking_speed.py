@@ -63,13 +63,13 @@ TRANSIENT, LEARN = 100.0, 50.0  # ms per image
 LEARNING_RATE, TARGET = 2e-4, 0.5  # mV per event; kHz for the true class
 
 
-def spiking_images(n_images, data_home=None, random_state=0):
-    """Input currents (mV) of ``n_images`` images, their labels and their source.
+def training_images(n_images, data_home=None, random_state=0):
+    """``n_images`` random training images, their labels, mean image and source.
 
     MNIST training images when the files are found (``data_home``, then the
     folders :mod:`skbio_plastic.datasets` searches), else scikit-learn's 8 x 8
-    digits upsampled to 28 x 28 (bilinear). Pixels in [0, 1] are centred on
-    the mean of their set; the currents are ``20 + 500 * x_centred``.
+    digits upsampled to 28 x 28 (bilinear); pixels in [0, 1]. The mean image
+    is that of the whole set.
     """
     from .. import datasets
 
@@ -89,9 +89,17 @@ def spiking_images(n_images, data_home=None, random_state=0):
         )
     rng = np.random.default_rng(random_state)
     chosen = rng.choice(len(X), n_images, replace=False)
-    mean = X.mean(axis=0, dtype=np.float64)
-    currents = CURRENT_OFFSET + CURRENT_GAIN * (X[chosen] - mean)
-    return currents, np.asarray(y)[chosen], source
+    return X[chosen], np.asarray(y)[chosen], X.mean(axis=0, dtype=np.float64), source
+
+
+def spiking_images(n_images, data_home=None, random_state=0):
+    """Input currents (mV) of ``n_images`` images, their labels and their source.
+
+    The images of :func:`training_images`, centred on the mean of their set;
+    the currents are ``20 + 500 * x_centred``.
+    """
+    images, labels, mean, source = training_images(n_images, data_home, random_state)
+    return CURRENT_OFFSET + CURRENT_GAIN * (images - mean), labels, source
 
 
 def illing_network(n_hidden=N_HIDDEN, random_state=0):

@@ -12,9 +12,9 @@ deviation over seeds.
 
 import json
 import os
-import sys
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import NamedTuple
 
@@ -26,13 +26,17 @@ from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
 from .. import datasets
 from .._progress import format_seconds
+from ..baselines import LocalizedMLPClassifier
+from ..classic_rules import BCMTransformer, HebbianTransformer, OjaTransformer
 from ..decomposition import LocalizedICA, LocalizedPCA
 from ..gabor import RandomGabor
 from ..hebbian import KrotovHebbianTransformer
 from ..random_features import LocalizedRandomProjection
 from ..readout import LocalDeltaClassifier
+from ..sparse_coding import LocalizedSparseCoding
 from ..spiking import SpikingLIFClassifier
-from ._common import default_results_dir, environment, gemm_gflops, save_record
+from ._common import default_results_dir, gemm_gflops, save_record, write_record
+from ._diehl_cook_accuracy import run_diehl_cook_accuracy
 
 # Published test accuracies (%), keyed by (dataset, method): Illing, Gerstner &
 # Brea 2019 (Neural Networks 118:90) for Illing's front ends, Krotov & Hopfield
@@ -49,11 +53,23 @@ PUBLISHED = {
     ("cifar10", "l-rg"): "55.6 +/- 0.2",
     ("cifar10", "l-pca"): "50.8 +/- 0.3",
     ("cifar10", "l-ica"): "53.9 +/- 0.3 (test patches seen)",
+    ("mnist", "l-sc"): "98.4 +/- 0.07",
+    ("cifar10", "l-sc"): "50.2 +/- 0.2",
     ("cifar10", "sp"): "41.1 +/- 0.1",
     ("cifar10", "l-rp"): "52.0 +/- 0.4",
     ("cifar10", "krotov"): "55.05 (talk); 49-52 (3rd party)",
     ("mnist", "spiking-l-rp"): "98.2 +/- 0.05",
     ("mnist", "spiking-l-rg"): "98.6 +/- 0.1",
+    # Diehl & Cook 2015 (Front. Comput. Neurosci. 9:99), label-assignment readout
+    ("mnist", "diehl-cook-100"): "82.9",
+    ("mnist", "diehl-cook-400"): "87.0",
+    ("mnist", "diehl-cook-1600"): "91.9",
+    ("mnist", "diehl-cook-6400"): "95.0",
+    # End-to-end baselines: Illing et al. (l-BP, l-FA), Krotov & Hopfield (bp)
+    ("mnist", "l-bp"): "98.8 +/- 0.1",
+    ("mnist", "l-fa"): "98.7",
+    ("mnist", "bp"): "98.50 (2000 units)",
+    ("cifar10", "l-bp"): "58.3 +/- 0.2 (trained on 50,000)",
 }
 
 IMAGE_SHAPES = {
@@ -167,6 +183,24 @@ def _spiking_gabor(image_shape, seed, n_components, patch_size, **params):
     )
 
 
+def _classic_rule(estimator, **defaults):
+    """Factory of a classic-rule front end (issue 18), groups of 10 per patch.
+
+    ``defaults`` are the method's front-end parameters; ``params`` override them.
+    """
+
+    def factory(image_shape, seed, n_components, patch_size, **params):
+        return estimator(
+            n_components,
+            patch_size=patch_size,
+            image_shape=image_shape,
+            random_state=seed,
+            **{"n_components_per_patch": 10, "n_epochs": 3, **defaults, **params},
+        )
+
+    return factory
+
+
 class Method(NamedTuple):
     """How the benchmark builds one method, and its defaults.
 
@@ -184,6 +218,12 @@ class Method(NamedTuple):
     n_components: int = 5000
     readout: dict = {}
     spiking: bool = False
+    # The method's own benchmark (model, protocol, readouts, record), which
+    # run_accuracy calls with its arguments instead of the generic loop.
+    runner: Callable | None = None
+    # ``factory`` builds the whole classifier (from the readout parameters):
+    # an end-to-end baseline, no separate readout.
+    end_to_end: bool = False
 
 
 # Krotov & Hopfield's classifier: c = tanh(beta S h), error |c - t|**6, Adam.
@@ -197,6 +237,18 @@ KROTOV_READOUT = {
     "max_iter": 150,
     "tol": None,
 }
+
+
+def _mlp(image_shape, seed, n_components, patch_size, **params):
+    """An end-to-end baseline: the localized (or dense) network, all weights trained."""
+    return LocalizedMLPClassifier(
+        n_components, patch_size=patch_size, image_shape=image_shape,
+        random_state=seed, **params,
+    )  # fmt: skip
+
+
+# Training of the end-to-end baselines (Adam, minibatches of 100).
+MLP_TRAINING = {"max_iter": 20, "learning_rate_decay": 0.1, "tol": None}
 
 # The spiking classifier's defaults are the paper's; 17 epochs of MNIST are
 # its 10^6 presentations.
@@ -215,19 +267,46 @@ METHODS = {
     "rg": Method(_random_gabor, "pixel", False),
     "l-pca": Method(_per_patch(LocalizedPCA), "pixel", True),
     "l-ica": Method(_per_patch(LocalizedICA), "pixel", True),
+    "l-sc": Method(_per_patch(LocalizedSparseCoding), "pixel", True),
     # Whole-image PCA keeps at most one component per pixel; FastICA of
     # hundreds of whole-image components would take hours, so 100 at most.
     "pca": Method(_whole_image(LocalizedPCA, np.inf), "pixel", False),
     "ica": Method(_whole_image(LocalizedICA, 100), "pixel", False),
+    # The classic rules of the lecture (issue 18), localized like l-PCA.
+    "l-hebb": Method(
+        _classic_rule(HebbianTransformer, competition="wta"), "pixel", True
+    ),
+    "l-oja": Method(_classic_rule(OjaTransformer, rule="oja"), "pixel", True),
+    "l-sanger": Method(_classic_rule(OjaTransformer, rule="sanger"), "pixel", True),
+    "l-bcm": Method(_classic_rule(BCMTransformer), "pixel", True),
     "krotov": Method(_krotov, "none", False, 2000, KROTOV_READOUT),
     "l-krotov": Method(_krotov, "none", True, 2000, KROTOV_READOUT),
     "krotov-stack": Method(_krotov_stack, "none", False, 2000, KROTOV_READOUT),
+    # The same networks trained end to end (baselines, not local rules).
+    "l-bp": Method(_mlp, "pixel", True, 5000, MLP_TRAINING, end_to_end=True),
+    "l-fa": Method(
+        partial(_mlp, learning_algorithm="feedback_alignment"),
+        "pixel",
+        True,
+        5000,
+        MLP_TRAINING,
+        end_to_end=True,
+    ),  # fmt: skip
+    "bp": Method(_mlp, "pixel", False, 2000, MLP_TRAINING, end_to_end=True),
     # Illing's spiking networks: 10^6 presentations in the reference script,
     # 17 MNIST epochs here (1.02 million); the classifier centres its inputs.
     "spiking-l-rp": Method(
         _localized_random_projection, "pixel", True, 5000, SPIKING_READOUT, True
     ),
     "spiking-l-rg": Method(_spiking_gabor, "pixel", True, 5000, SPIKING_READOUT, True),
+    # Diehl & Cook's STDP network: raw pixels as input rates, N excitatory
+    # neurons, the paper's label-assignment readout (its own benchmark).
+    **{
+        f"diehl-cook-{n}": Method(
+            None, "none", False, n, runner=run_diehl_cook_accuracy
+        )
+        for n in (100, 400, 1600, 6400)
+    },
 }
 
 CENTRINGS = ("pixel", "image", "none")
@@ -357,6 +436,8 @@ def make_model(
     _check_choice("method", method, METHODS)
     _check_choice("readout", readout, READOUTS)
     spec = METHODS[method]
+    if spec.runner is not None:
+        raise ValueError(f"{method} has a benchmark of its own: run_accuracy runs it.")
     if n_components is None:
         n_components = spec.n_components
     if spec.localized:
@@ -371,6 +452,16 @@ def make_model(
             readout, readout_params, centre,
         )  # fmt: skip
     steps = _centring_steps(centre or spec.centring)
+    if spec.end_to_end:
+        if readout != "delta":
+            raise ValueError(f"{method} is trained end to end: it has no readout.")
+        params = spec.readout if readout_params is None else readout_params
+        try:
+            steps.append(spec.factory(image_shape, seed, n_components, patch_size,
+                                      **params))  # fmt: skip
+        except TypeError as error:
+            raise ValueError(f"parameters of {method}: {error}") from None
+        return make_pipeline(*steps)
     if spec.factory is not None:
         try:
             front = spec.factory(
@@ -537,9 +628,7 @@ def run_spiking_accuracy(
     }
 
     def save_progress():
-        progress = {**record, "command": "python -m skbio_plastic " + " ".join(
-            sys.argv[1:]), **environment()}  # fmt: skip
-        progress_path.write_text(json.dumps(progress, indent=2, default=str) + "\n")
+        write_record(record, progress_path)
 
     for seed, model in zip(seeds, models, strict=True):
         model.set_params(input_mean=mean)
@@ -642,6 +731,13 @@ def run_accuracy(
     _check_choice("dataset", dataset, DATASETS)
     _check_choice("protocol", protocol, ("test", "validation"))
     _check_choice("method", method, METHODS)
+    if METHODS[method].runner is not None:
+        return METHODS[method].runner(
+            dataset, method, seeds=seeds, protocol=protocol,
+            n_components=n_components, front_params=front_params, readout=readout,
+            readout_params=readout_params, n_labels=n_labels, centre=centre,
+            data_home=data_home, output_dir=output_dir, verbose=verbose,
+        )  # fmt: skip
     if METHODS[method].spiking:
         if n_labels is not None:
             raise ValueError(f"{method} does not take n_labels (few labels).")
@@ -778,6 +874,10 @@ _FRONT_END_KEYS = (
     ("eps", "learning_rate"),
     ("epochs", "n_epochs"),
     ("normalize", "normalize_input"),
+    ("neurons", "n_excitatory"),
+    ("delays", "delays"),
+    ("theta_plus", "theta_plus"),
+    ("tau_theta", "tau_theta"),
 )
 # Values not worth a mention in the table (the estimator's default).
 _UNREMARKABLE = {"normalize_input": True}
@@ -791,6 +891,10 @@ _READOUT_KEYS = (
     ("average", "average"),
     ("epochs", "n_epochs"),
     ("dt", "dt"),
+    ("integrator", "method"),
+    ("H", "n_hidden"),
+    ("patch", "patch_size"),
+    ("rule", "learning_algorithm"),
 )
 
 
@@ -863,6 +967,11 @@ def _setting(record):
         setting = f"readout on {record['n_labels']} labels only, {setting}"
     if record.get("n_presentations") is not None:  # the spiking runs
         setting = f"{setting}, {record['n_presentations']} presentations"
+    if record.get("other_readouts"):  # trained on the same features
+        setting += "; on the same features: " + ", ".join(
+            f"{name} {100 * accuracy:.2f}"
+            for name, accuracy in record["other_readouts"].items()
+        )
     return setting
 
 
@@ -879,6 +988,8 @@ def _variant(record):
     own = (
         "SpikingLIFClassifier" if method and method.spiking else "LocalDeltaClassifier"
     )
+    if method and method.runner is not None:
+        own = readout  # the runner records other readouts beside its own
     if readout != own:
         parts.append(f"{readout} readout")
     if record.get("n_labels") is not None:
@@ -937,7 +1048,10 @@ def _results_page(records):
         "accuracy alone), beside the published number: Illing, Gerstner & Brea "
         "2019 (Neural Networks 118:90) for the pixels (sp) and the l- front ends, "
         "Krotov & Hopfield 2019 (PNAS 116:7723) and reproductions of it for "
-        "krotov. Only the readout sees labels. Another readout or few labels "
+        "krotov, Diehl & Cook 2015 (Front. Comput. Neurosci. 9:99) for "
+        "diehl-cook-N (their label-assignment readout; our readouts of the same "
+        "spike counts in the setting column). Only the readout sees labels. "
+        "Another readout or few labels "
         f"get rows of their own. {_CIFAR_NOTE} Every record, the validation runs "
         "that chose the settings included: `python -m skbio_plastic bench table "
         "--sweeps`."

@@ -6,7 +6,11 @@ at a time), in the same process, and against the machine's float32 GEMM peak.
 Every time is the best of ``repeats`` runs; slow numpy references run on a
 subset and are extrapolated per sample (the record says on how many). The
 ``spiking`` kernel times a whole spiking network in our simulator, plain numpy
-and Brian2 (:mod:`skbio_plastic.bench._spiking_speed`).
+and Brian2 (:mod:`skbio_plastic.bench._spiking_speed`), ``diehl-cook`` Diehl &
+Cook's STDP network in ours and Brian2
+(:mod:`skbio_plastic.bench._diehl_cook_speed`), ``mlp`` the end-to-end
+baselines beside scikit-learn's MLPClassifier
+(:mod:`skbio_plastic.bench._mlp_speed`).
 """
 
 from functools import partial
@@ -20,11 +24,15 @@ from .._krotov_training import run_epoch as _run_epoch
 from .._krotov_training import signed_power as _signed_power
 from ..random_features import LocalizedRandomProjection
 from ._common import best_time, gemm_gflops, save_record
+from ._diehl_cook_speed import summary as _diehl_cook_summary
+from ._diehl_cook_speed import time_diehl_cook
+from ._mlp_speed import summary as _mlp_summary
+from ._mlp_speed import time_mlp
 from ._spiking_speed import summary as _spiking_summary
 from ._spiking_speed import time_spiking
 
-KERNELS = ("lrp", "delta", "krotov", "spiking")
-# run_speed's default: the spiking kernel takes minutes (Brian2 compiles)
+KERNELS = ("lrp", "delta", "krotov", "spiking", "diehl-cook", "mlp")
+# run_speed's default: the spiking kernels take minutes (Brian2 compiles)
 FAST_KERNELS = ("lrp", "delta", "krotov")
 
 
@@ -205,7 +213,7 @@ def run_speed(
 
     Parameters
     ----------
-    kernels : sequence of {"lrp", "delta", "krotov", "spiking"}, \
+    kernels : sequence of {"lrp", "delta", "krotov", "spiking", "diehl-cook", "mlp"}, \
             default=("lrp", "delta", "krotov")
         ``"lrp"``: l-RP transform of 784 pixels to 5000 units; ``"delta"``: one
         online epoch of the delta rule on 5000 features; ``"krotov"``: one
@@ -213,7 +221,13 @@ def run_speed(
         ``"spiking"``: Illing's spiking l-RP network (784 -> 5000 -> 10 LIF
         neurons, 150 ms per image with the trace rule in the last 50 ms) in
         our simulator, plain numpy and Brian2 (when it imports), on the same
-        images, with their spike-count agreement (minutes).
+        images, with their spike-count agreement (minutes); ``"diehl-cook"``:
+        Diehl & Cook's STDP network (784 Poisson inputs, 400 + 400
+        conductance-based neurons, 350 + 150 ms per image) trained in ours and
+        in Brian2 on the same images and input trains, with their spike
+        counts (minutes); ``"mlp"``: the end-to-end baseline with 2000 hidden
+        units, fully connected beside scikit-learn's ``MLPClassifier`` and
+        localized, 3 epochs each on MNIST (minutes).
     n_samples : int, default=60000
         Samples per epoch or transform.
     repeats : int, default=3
@@ -221,8 +235,8 @@ def run_speed(
     numpy_samples : int, default=3000
         Samples the slow numpy references run on (extrapolated per sample).
     n_images : int, default=5
-        Images of the ``spiking`` kernel: MNIST training images when the
-        files are found (``data_home``, then the folders
+        Images of the ``spiking`` and ``diehl-cook`` kernels: MNIST training
+        images when the files are found (``data_home``, then the folders
         :mod:`skbio_plastic.datasets` searches), else scikit-learn's digits
         upsampled to 28 x 28; the record says which.
     numpy_images : int, default=2
@@ -260,6 +274,12 @@ def run_speed(
         record["spiking"] = time_spiking(
             n_images, numpy_images, repeats, data_home, random_state
         )
+    if "mlp" in kernels:
+        record["mlp"] = time_mlp(data_home=data_home, random_state=random_state)
+    if "diehl-cook" in kernels:
+        record["diehl_cook"] = time_diehl_cook(
+            n_images, repeats, data_home, random_state
+        )
     record, path = save_record(record, output_dir, "speed_" + "_".join(kernels))
     if verbose:
         print(f"float32 GEMM peak: {peak:.0f} GFLOP/s")
@@ -291,5 +311,9 @@ def run_speed(
                 )
         if "spiking" in record:
             print("\n".join(_spiking_summary(record["spiking"])))
+        if "diehl_cook" in record:
+            print("\n".join(_diehl_cook_summary(record["diehl_cook"])))
+        if "mlp" in record:
+            print("\n".join(_mlp_summary(record["mlp"])))
         print(f"record written to {path}")
     return record
