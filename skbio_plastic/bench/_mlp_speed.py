@@ -33,7 +33,7 @@ def _images(data_home):
         train = datasets.load_mnist(subset="train", data_home=data_home)
         test = datasets.load_mnist(subset="test", data_home=data_home)
         return (train.data, train.target, test.data, test.target, (28, 28),
-                "MNIST (" + str(train.files[0].parent) + ")")  # fmt: skip
+                "MNIST (" + str(train.files[0]) + ")")  # fmt: skip
     except FileNotFoundError:
         from sklearn.datasets import load_digits
 
