@@ -979,7 +979,8 @@ def _variant(record):
     """What sets a record apart from the method's main experiment ("": nothing).
 
     Another readout than the method's own (the delta rule; the spiking
-    readout for the spiking methods), or few labels: such records get rows of
+    readout for the spiking methods; none for the end-to-end baselines), or
+    few labels: such records get rows of
     their own and no published number.
     """
     parts = []
@@ -988,8 +989,9 @@ def _variant(record):
     own = (
         "SpikingLIFClassifier" if method and method.spiking else "LocalDeltaClassifier"
     )
-    if method and method.runner is not None:
-        own = readout  # the runner records other readouts beside its own
+    if method and (method.runner is not None or method.end_to_end):
+        own = readout  # the runner records other readouts beside its own; an
+        # end-to-end baseline is its own classifier
     if readout != own:
         parts.append(f"{readout} readout")
     if record.get("n_labels") is not None:
