@@ -13,12 +13,12 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils import check_random_state, gen_batches
 from sklearn.utils.extmath import softmax
-from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._epochs import hold_out, run_epochs
 from ._kernels.optimizers import adam_update
+from ._output_units import OutputUnitsMixin
 from ._progress import Progress
 from ._sklearn_compat import (
     Interval,
@@ -50,16 +50,7 @@ _ADAM_BETAS, _ADAM_EPS = (0.9, 0.999), 1e-8
 _STRUCTURE = ("n_hidden", "patch_size", "image_shape", "dtype")
 
 
-def _has_probabilities(estimator):
-    if estimator.loss != "softmax":
-        raise AttributeError(
-            "predict_proba and predict_log_proba are only available with "
-            f'loss="softmax", not with loss={estimator.loss!r}.'
-        )
-    return True
-
-
-class LocalizedMLPClassifier(ClassifierMixin, BaseEstimator):
+class LocalizedMLPClassifier(OutputUnitsMixin, ClassifierMixin, BaseEstimator):
     """One hidden layer with localized receptive fields, trained end to end.
 
     A **baseline**, not a local rule: every weight learns from the output
@@ -488,65 +479,6 @@ class LocalizedMLPClassifier(ClassifierMixin, BaseEstimator):
         X = validate_data(self, X, reset=False, dtype=[np.float32, np.float64])
         return self._decision(X)
 
-    def decision_function(self, X):
-        """Output activities (before the softmax).
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-
-        Returns
-        -------
-        scores : ndarray of shape (n_samples, n_classes) or (n_samples,)
-            For two classes, ``a_1 - a_0`` (positive means ``classes_[1]``).
-        """
-        scores = self._outputs(X)
-        if scores.shape[1] == 2:
-            return scores[:, 1] - scores[:, 0]
-        return scores
-
-    def predict(self, X):
-        """The class of the largest output.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-
-        Returns
-        -------
-        y : ndarray of shape (n_samples,)
-        """
-        scores = self._outputs(X)
-        return self.classes_[scores.argmax(axis=1)]
-
-    @available_if(_has_probabilities)
-    def predict_proba(self, X):
-        """Softmax of the outputs (``loss="softmax"`` only).
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-
-        Returns
-        -------
-        proba : ndarray of shape (n_samples, n_classes)
-        """
-        return softmax(self._outputs(X).astype(np.float64))
-
-    @available_if(_has_probabilities)
-    def predict_log_proba(self, X):
-        """Logarithm of :meth:`predict_proba`.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-
-        Returns
-        -------
-        log_proba : ndarray of shape (n_samples, n_classes)
-        """
-        return np.log(self.predict_proba(X))
-
     # ------------------------------------------------------ weights by unit
     @property
     def hidden_weights_(self):
@@ -569,8 +501,3 @@ class LocalizedMLPClassifier(ClassifierMixin, BaseEstimator):
     @property
     def feedback_(self):
         return self._feedback[self._slots].T.copy()
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.classifier_tags.multi_class = True
-        return tags

@@ -7,13 +7,12 @@ import numpy as np
 from sklearn import get_config
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils import check_random_state, gen_batches
-from sklearn.utils.extmath import softmax
-from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._epochs import hold_out, run_epochs
 from ._kernels import delta_rule
+from ._output_units import OutputUnitsMixin
 from ._progress import Progress
 from ._sklearn_compat import (
     Hidden,
@@ -34,7 +33,7 @@ _LOSS_CODES = {
 }
 
 
-class LocalDeltaClassifier(ClassifierMixin, BaseEstimator):
+class LocalDeltaClassifier(OutputUnitsMixin, ClassifierMixin, BaseEstimator):
     """One layer of output units, one per class, trained by the delta rule.
 
     Output unit ``j`` computes ``a_j = coef_[j] . x + intercept_[j]`` and learns
@@ -451,73 +450,10 @@ class LocalDeltaClassifier(ClassifierMixin, BaseEstimator):
         return correct / rows.size
 
     # -------------------------------------------------------------- predict
-    def _activations(self, X):
+    def _outputs(self, X):
         check_is_fitted(self)
         X = validate_data(self, X, reset=False, dtype=[np.float32, np.float64])
         return X @ self.coef_.T.astype(X.dtype, copy=False) + self.intercept_
 
     def _raw_predict(self, X):
         return np.argmax(X @ self.coef_.T + self.intercept_, axis=1)
-
-    def decision_function(self, X):
-        """Output activations ``a = X @ coef_.T + intercept_``.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-
-        Returns
-        -------
-        scores : ndarray of shape (n_samples, n_classes) or (n_samples,)
-            For two classes, ``a_1 - a_0`` (positive means ``classes_[1]``).
-        """
-        scores = self._activations(X)
-        if scores.shape[1] == 2:
-            return scores[:, 1] - scores[:, 0]
-        return scores
-
-    def predict(self, X):
-        """Class of the most active output unit.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-
-        Returns
-        -------
-        y_pred : ndarray of shape (n_samples,)
-        """
-        scores = self._activations(X)
-        return self.classes_[np.argmax(scores, axis=1)]
-
-    def _check_probabilities(self):
-        if self.loss != "softmax":
-            raise AttributeError(
-                "predict_proba and predict_log_proba are only available with "
-                f'loss="softmax", not with loss={self.loss!r}.'
-            )
-        return True
-
-    @available_if(_check_probabilities)
-    def predict_proba(self, X):
-        """Softmax of the output activations (``loss="softmax"`` only).
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-
-        Returns
-        -------
-        proba : ndarray of shape (n_samples, n_classes)
-        """
-        return softmax(self._activations(X).astype(np.float64))
-
-    @available_if(_check_probabilities)
-    def predict_log_proba(self, X):
-        """Logarithm of :meth:`predict_proba`."""
-        return np.log(self.predict_proba(X))
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.classifier_tags.multi_class = True
-        return tags
