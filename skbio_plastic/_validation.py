@@ -171,3 +171,21 @@ def check_unchanged(estimator, built, current):
                 f"and set_params changed {name}={now!r}. Call fit to start "
                 "afresh, or set it back."
             )
+
+
+def structure(estimator, names):
+    """The parameters ``names`` that fix a fitted state's shape, comparable.
+
+    ``image_shape`` becomes a tuple and ``dtype`` its name (``None`` stays
+    ``None``), so that equal settings compare equal in
+    :func:`check_unchanged` whatever form the user gave them in.
+    """
+    values = {}
+    for name in names:
+        value = getattr(estimator, name)
+        if name == "image_shape" and value is not None:
+            value = tuple(value)
+        elif name == "dtype" and value is not None:
+            value = np.dtype(resolve_dtype(value)).name
+        values[name] = value
+    return values

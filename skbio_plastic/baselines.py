@@ -31,6 +31,7 @@ from ._validation import (
     check_classes,
     check_unchanged,
     resolve_dtype,
+    structure,
     warn_if_large_scale,
 )
 from .receptive_fields import (
@@ -293,7 +294,7 @@ class LocalizedMLPClassifier(OutputUnitsMixin, ClassifierMixin, BaseEstimator):
             check_classes(self, classes, given_to_partial_fit=True)
         first_call = _check_partial_fit_first_call(self, classes)
         if not first_call:
-            check_unchanged(self, self._structure, self.get_params())
+            check_unchanged(self, self._structure, structure(self, _STRUCTURE))
         X, y = self._validate_training_data(X, y, reset=first_call)
         unseen = np.setdiff1d(y, self.classes_)
         if unseen.size:
@@ -373,7 +374,7 @@ class LocalizedMLPClassifier(OutputUnitsMixin, ClassifierMixin, BaseEstimator):
         self._feedback = feedback.astype(dtype)
         self._moments = [[np.zeros_like(w) for w in self._weights] for _ in range(2)]
         self._n_steps = 0
-        self._structure = {name: getattr(self, name) for name in _STRUCTURE}
+        self._structure = structure(self, _STRUCTURE)
 
     def _run_epoch(self, X, labels, rows=None):
         """One pass over ``rows`` of ``X`` (all by default) in minibatches."""

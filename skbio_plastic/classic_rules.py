@@ -35,6 +35,7 @@ from ._sklearn_compat import Interval, StrOptions, fit_context
 from ._validation import (
     check_unchanged,
     resolve_dtype,
+    structure,
     user_stacklevel,
     warn_if_channels_first,
 )
@@ -259,16 +260,16 @@ class _PlasticityTransformer(FilterBankTransformer):
     # ----------------------------------------------------------- state
     def _structure(self):
         """The parameters that fix the shape of the learned state."""
-        image_shape = None if self.image_shape is None else tuple(self.image_shape)
-        return {
-            "n_components": self.n_components,
-            "n_components_per_patch": self.n_components_per_patch,
-            "patch_size": self.patch_size,
-            "image_shape": image_shape,
-            "dtype": None
-            if self.dtype is None
-            else np.dtype(resolve_dtype(self.dtype)).name,
-        }
+        return structure(
+            self,
+            (
+                "n_components",
+                "n_components_per_patch",
+                "patch_size",
+                "image_shape",
+                "dtype",
+            ),
+        )
 
     def _initialize(self, X, rng):
         """Geometry, random unit-norm rows in each field, the learning rates."""

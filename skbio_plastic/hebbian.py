@@ -24,6 +24,7 @@ from ._sklearn_compat import Interval, StrOptions, fit_context
 from ._validation import (
     check_unchanged,
     resolve_dtype,
+    structure,
     user_stacklevel,
     warn_if_channels_first,
 )
@@ -445,15 +446,7 @@ class KrotovHebbianTransformer(FilterBankTransformer):
 
         ``partial_fit`` cannot continue after one of them changed.
         """
-        image_shape = None if self.image_shape is None else tuple(self.image_shape)
-        return {
-            "n_components": self.n_components,
-            "patch_size": self.patch_size,
-            "image_shape": image_shape,
-            "dtype": None
-            if self.dtype is None
-            else np.dtype(resolve_dtype(self.dtype)).name,
-        }
+        return structure(self, ("n_components", "patch_size", "image_shape", "dtype"))
 
     def _initialize(self, X, rng):
         """Check ``X`` and draw ``W ~ N(0, 1)`` (zero outside the patches)."""

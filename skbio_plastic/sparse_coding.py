@@ -23,6 +23,7 @@ from ._sklearn_compat import Interval, fit_context
 from ._validation import (
     check_unchanged,
     resolve_dtype,
+    structure,
     warn_if_channels_first,
     warn_if_large_scale,
 )
@@ -390,16 +391,16 @@ class LocalizedSparseCoding(FilterBankTransformer):
 
     def _structure(self):
         """The parameters that fix the shape of the learned state, normalised."""
-        image_shape = None if self.image_shape is None else tuple(self.image_shape)
-        return {
-            "n_patches": self.n_patches,
-            "n_components_per_patch": self.n_components_per_patch,
-            "patch_size": self.patch_size,
-            "image_shape": image_shape,
-            "dtype": None
-            if self.dtype is None
-            else np.dtype(resolve_dtype(self.dtype)).name,
-        }
+        return structure(
+            self,
+            (
+                "n_patches",
+                "n_components_per_patch",
+                "patch_size",
+                "image_shape",
+                "dtype",
+            ),
+        )
 
     def _initialize(self, X, rng):
         """Patch positions, ``W ~ N(0, 1) / (10 sqrt(n_in))``, ``A = 0``, ``m = 0``."""
