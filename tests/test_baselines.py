@@ -182,10 +182,10 @@ def test_clear_errors(digits):
     assert not hasattr(squared, "predict_proba")
 
 
-def test_speed_bench_runs_both_networks_and_scikit_learn(tmp_path):
+def test_speed_bench_runs_both_networks_and_scikit_learn():
     from skbio_plastic.bench._mlp_speed import summary, time_mlp
 
-    record = time_mlp(n_hidden=20, n_epochs=1, data_home=tmp_path)  # digits
+    record = time_mlp(n_hidden=20, n_epochs=1, dataset="digits")
     assert record["images"]["source"].startswith("scikit-learn digits")
     for key in ("ours_dense", "scikit_learn_dense", "ours_localized"):
         assert record[key]["seconds_per_epoch"] > 0
