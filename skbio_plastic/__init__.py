@@ -2,6 +2,7 @@
 
 from .baselines import LocalizedMLPClassifier
 from .classic_rules import BCMTransformer, HebbianTransformer, OjaTransformer
+from .convolutional import ConvolutionalHebbian
 from .decomposition import LocalizedICA, LocalizedPCA
 from .gabor import RandomGabor
 from .hebbian import KrotovHebbianTransformer
@@ -18,6 +19,7 @@ __version__ = "0.1.0.dev0"
 
 __all__ = [
     "BCMTransformer",
+    "ConvolutionalHebbian",
     "HebbianTransformer",
     "KrotovHebbianTransformer",
     "LabelAssignmentClassifier",

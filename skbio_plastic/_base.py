@@ -17,7 +17,7 @@ from sklearn.base import (
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._sklearn_compat import Interval
-from ._validation import DTYPE_CONSTRAINT, resolve_dtype
+from ._validation import DTYPE_CONSTRAINT, preserved_dtypes
 from .receptive_fields import resolve_image_shape, resolve_patch_size
 
 # Rows per transform batch are chosen so that one batch of outputs stays near
@@ -101,13 +101,7 @@ class FilterBankTransformer(
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        if self.dtype is None:
-            tags.transformer_tags.preserves_dtype = ["float64", "float32"]
-            return tags
-        try:
-            tags.transformer_tags.preserves_dtype = [
-                np.dtype(resolve_dtype(self.dtype)).name
-            ]
-        except ValueError:
-            pass
+        preserved = preserved_dtypes(self.dtype)
+        if preserved is not None:
+            tags.transformer_tags.preserves_dtype = preserved
         return tags

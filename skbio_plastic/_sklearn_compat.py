@@ -9,11 +9,18 @@ tested with, and a move needs a change in this file only.
 import functools
 
 from sklearn.base import _fit_context
-from sklearn.utils._param_validation import Hidden, Interval, Options, StrOptions
+from sklearn.utils._param_validation import (
+    HasMethods,
+    Hidden,
+    Interval,
+    Options,
+    StrOptions,
+)
 from sklearn.utils.multiclass import _check_partial_fit_first_call
 
 __all__ = [
     "fit_context",
+    "HasMethods",
     "Hidden",
     "Interval",
     "Options",

@@ -18,6 +18,7 @@ __all__ = [
     "DTYPE_CONSTRAINT",
     "check_classes",
     "check_unchanged",
+    "preserved_dtypes",
     "resolve_dtype",
     "warn_if_large_scale",
     "warn_if_channels_first",
@@ -75,6 +76,21 @@ def resolve_dtype(dtype, input_dtype=None):
             f"dtype must be 'float32' or 'float64' (or the numpy type), got {dtype!r}."
         )
     return _FLOAT_DTYPES[name]
+
+
+def preserved_dtypes(dtype):
+    """The ``preserves_dtype`` transformer tag for the ``dtype`` parameter.
+
+    ``None`` (follow the input) preserves float64 and float32; a float type
+    preserves itself. ``None`` is returned for an invalid ``dtype`` (left to
+    the fit to report), meaning: keep scikit-learn's default tag.
+    """
+    if dtype is None:
+        return ["float64", "float32"]
+    try:
+        return [np.dtype(resolve_dtype(dtype)).name]
+    except ValueError:
+        return None
 
 
 def warn_if_large_scale(X, estimator, *, limit=10.0, expected="pixels in [0, 1]"):

@@ -459,6 +459,7 @@ SMALL_SETTING_ACCURACY = {
     "krotov": 0.65,
     "l-krotov": 0.35,
     "krotov-stack": 0.5,
+    "conv": 0.9,
     "l-hebb": 0.8,
     "l-oja": 0.7,
     "l-sanger": 0.85,

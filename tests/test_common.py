@@ -26,6 +26,7 @@ from sklearn.utils.estimator_checks import (
 
 from skbio_plastic import (
     BCMTransformer,
+    ConvolutionalHebbian,
     HebbianTransformer,
     KrotovHebbianTransformer,
     LabelAssignmentClassifier,
@@ -216,6 +217,18 @@ LOCALIZED = [
         n_components=4, n_components_per_patch=2, patch_size=1, random_state=0
     ),
     BCMTransformer(n_components=4, patch_size=1, dtype="float64", random_state=0),
+    ConvolutionalHebbian(
+        3, filter_size=2, k=2, pool_size=1, n_patches=50, n_epochs=2, random_state=0
+    ),
+    ConvolutionalHebbian(
+        3,
+        filter_size=1,
+        patch_norm=None,
+        pooling="avg",
+        filter_learner=OjaTransformer(rule="sanger"),
+        dtype="float64",
+        random_state=0,
+    ),
 ]
 
 _NOT_AN_IMAGE = (

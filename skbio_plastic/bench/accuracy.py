@@ -28,6 +28,7 @@ from .. import datasets
 from .._progress import format_seconds
 from ..baselines import LocalizedMLPClassifier
 from ..classic_rules import BCMTransformer, HebbianTransformer, OjaTransformer
+from ..convolutional import ConvolutionalHebbian
 from ..decomposition import LocalizedICA, LocalizedPCA
 from ..gabor import RandomGabor
 from ..hebbian import KrotovHebbianTransformer
@@ -70,6 +71,7 @@ PUBLISHED = {
     ("mnist", "l-fa"): "98.7",
     ("mnist", "bp"): "98.50 (2000 units)",
     ("cifar10", "l-bp"): "58.3 +/- 0.2 (trained on 50,000)",
+    ("cifar10", "conv"): "66.2 (public Hebbian conv layer, 96 filters)",
 }
 
 IMAGE_SHAPES = {
@@ -247,6 +249,31 @@ def _mlp(image_shape, seed, n_components, patch_size, **params):
     )  # fmt: skip
 
 
+def _convolutional(image_shape, seed, n_components, patch_size, **params):
+    """The convolutional front end (``n_components`` filters), standardised.
+
+    Its pooled maps are standardised per feature before the readout (the
+    batch normalisation of the public Hebbian convolutional layer).
+    """
+    return [
+        ConvolutionalHebbian(
+            n_components, image_shape=image_shape, random_state=seed, **params
+        ),
+        StandardScaler(),
+    ]
+
+
+# The readout of the convolutional front end: softmax, Adam, 20 epochs.
+CONV_READOUT = {
+    "loss": "softmax",
+    "solver": "adam",
+    "batch_size": 100,
+    "learning_rate": 0.001,
+    "learning_rate_decay": 0.1,
+    "max_iter": 20,
+    "tol": None,
+}
+
 # Training of the end-to-end baselines (Adam, minibatches of 100).
 MLP_TRAINING = {"max_iter": 20, "learning_rate_decay": 0.1, "tol": None}
 
@@ -282,6 +309,8 @@ METHODS = {
     "krotov": Method(_krotov, "none", False, 2000, KROTOV_READOUT),
     "l-krotov": Method(_krotov, "none", True, 2000, KROTOV_READOUT),
     "krotov-stack": Method(_krotov_stack, "none", False, 2000, KROTOV_READOUT),
+    # Shared Hebbian filters over all positions (issue 19).
+    "conv": Method(_convolutional, "none", False, 96, CONV_READOUT),
     # The same networks trained end to end (baselines, not local rules).
     "l-bp": Method(_mlp, "pixel", True, 5000, MLP_TRAINING, end_to_end=True),
     "l-fa": Method(
@@ -868,6 +897,11 @@ _FRONT_END_KEYS = (
     ("rows", "max_samples"),
     ("patch", "patch_size"),
     ("w", "weight_scale"),
+    ("filters", "n_filters"),
+    ("size", "filter_size"),
+    ("pool", "pooling"),
+    ("pool_size", "pool_size"),
+    ("power", "power"),
     ("p", "p"),
     ("k", "k"),
     ("delta", "delta"),

@@ -24,6 +24,8 @@ from .._krotov_training import run_epoch as _run_epoch
 from .._krotov_training import signed_power as _signed_power
 from ..random_features import LocalizedRandomProjection
 from ._common import best_time, gemm_gflops, save_record
+from ._conv_speed import summary as _conv_summary
+from ._conv_speed import time_conv
 from ._diehl_cook_speed import summary as _diehl_cook_summary
 from ._diehl_cook_speed import time_diehl_cook
 from ._mlp_speed import summary as _mlp_summary
@@ -31,7 +33,7 @@ from ._mlp_speed import time_mlp
 from ._spiking_speed import summary as _spiking_summary
 from ._spiking_speed import time_spiking
 
-KERNELS = ("lrp", "delta", "krotov", "spiking", "diehl-cook", "mlp")
+KERNELS = ("lrp", "delta", "krotov", "conv", "spiking", "diehl-cook", "mlp")
 # run_speed's default: the spiking kernels take minutes (Brian2 compiles)
 FAST_KERNELS = ("lrp", "delta", "krotov")
 
@@ -227,7 +229,9 @@ def run_speed(
         in Brian2 on the same images and input trains, with their spike
         counts (minutes); ``"mlp"``: the end-to-end baseline with 2000 hidden
         units, fully connected beside scikit-learn's ``MLPClassifier`` and
-        localized, 3 epochs each on MNIST (minutes).
+        localized, 3 epochs each on MNIST (minutes); ``"conv"``: the
+        convolutional front end's transform of ``n_samples / 6`` CIFAR-sized
+        images, whole and in parts, against the GEMM peak and numpy.
     n_samples : int, default=60000
         Samples per epoch or transform.
     repeats : int, default=3
@@ -270,6 +274,10 @@ def run_speed(
         record["krotov_epoch"] = time_krotov_epoch(
             n_samples, 784, 2000, (100, 1000), numpy_samples, peak, repeats, rng
         )
+    if "conv" in kernels:
+        record["conv"] = time_conv(
+            n_samples // 6, min(numpy_samples, 1000), peak, repeats, rng
+        )
     if "spiking" in kernels:
         record["spiking"] = time_spiking(
             n_images, numpy_images, repeats, data_home, random_state
@@ -309,6 +317,8 @@ def run_speed(
                         else ", torch not installed"
                     )
                 )
+        if "conv" in record:
+            print("\n".join(_conv_summary(record["conv"])))
         if "spiking" in record:
             print("\n".join(_spiking_summary(record["spiking"])))
         if "diehl_cook" in record:

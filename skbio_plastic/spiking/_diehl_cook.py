@@ -34,6 +34,7 @@ from .._sklearn_compat import (
 from .._validation import (
     DTYPE_CONSTRAINT,
     check_unchanged,
+    preserved_dtypes,
     resolve_dtype,
     user_stacklevel,
 )
@@ -759,12 +760,9 @@ class STDPSpikingTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         tags = super().__sklearn_tags__()
         tags.input_tags.positive_only = True
         tags.requires_fit = True
-        try:
-            tags.transformer_tags.preserves_dtype = [
-                np.dtype(resolve_dtype(self.dtype)).name
-            ]
-        except ValueError:
-            pass
+        preserved = preserved_dtypes(self.dtype)
+        if preserved is not None:
+            tags.transformer_tags.preserves_dtype = preserved
         return tags
 
 
