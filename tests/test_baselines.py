@@ -84,8 +84,7 @@ def test_backprop_gradient_equals_finite_differences(digits, loss):
     for which in range(4):
         weights = model._weights[which]
         flat = weights.reshape(-1)
-        used = np.flatnonzero(flat) if which in (0, 2) else np.arange(flat.size)
-        for index in rng.choice(used, 5, replace=False):
+        for index in rng.choice(flat.size, 5, replace=False):
             saved = flat[index]
             flat[index] = saved + 1e-6
             up = loss_value()
@@ -97,19 +96,56 @@ def test_backprop_gradient_equals_finite_differences(digits, loss):
             np.testing.assert_allclose(analytic, numeric, rtol=1e-4, atol=1e-8)
 
 
-def test_unused_slots_stay_zero_and_units_keep_their_patch(digits):
+def test_output_equals_the_dense_masked_network(digits):
     X, y = digits
     model = _small(n_hidden=50, max_iter=3, tol=None).fit(X, y)
-    hidden = model._weights[0]
-    used = np.zeros(hidden.shape[0] * hidden.shape[2], dtype=bool)
-    used[model._slots] = True
-    unused = ~used.reshape(hidden.shape[0], hidden.shape[2])
-    assert np.all(hidden.transpose(0, 2, 1)[unused] == 0)
-    # the output equals the dense masked network's
+    assert model.hidden_weights_.shape == (50, 16)
     W = _dense_hidden(model, X.shape[1])
     hidden_out = np.maximum(X @ W.T + model.hidden_intercept_, 0)
     expected = hidden_out @ model.coef_.T + model.intercept_
     np.testing.assert_allclose(model.decision_function(X), expected, atol=1e-10)
+
+
+@pytest.mark.parametrize("algorithm", ["backprop", "feedback_alignment"])
+def test_sparse_adam_step_equals_the_dense_masked_network(algorithm):
+    """Colour images, 18 inputs per patch (not a multiple of the kernels' 8)."""
+    rng = np.random.default_rng(0)
+    image_shape, n_features = (7, 6, 2), 84
+    X, y = rng.random((37, n_features)), rng.integers(0, 4, 37)
+    model = LocalizedMLPClassifier(
+        23, patch_size=3, image_shape=image_shape, learning_algorithm=algorithm,
+        alpha=0.01, batch_size=37, shuffle=False, dtype="float64", random_state=0,
+    )  # fmt: skip
+    model.partial_fit(X[:5], y[:5], classes=np.arange(4))  # build, one step
+    W = _dense_hidden(model, n_features, image_shape)
+    b, V, c = model.hidden_intercept_, model.coef_, model.intercept_
+    hidden = np.maximum(X @ W.T + b, 0)
+    outputs = hidden @ V.T + c
+    p = np.exp(outputs - outputs.max(axis=1, keepdims=True))
+    p /= p.sum(axis=1, keepdims=True)
+    delta = (p - np.eye(4)[y]) / len(y)
+    back = V if algorithm == "backprop" else model.feedback_
+    hidden_delta = (delta @ back) * (hidden > 0)
+    indices = patch_indices(image_shape, (3, 3), model.patch_origins_)
+    dense_gradient = hidden_delta.T @ X + 0.01 * W
+    gradients = [
+        np.take_along_axis(dense_gradient, indices, axis=1),
+        hidden_delta.sum(axis=0),
+        (delta.T @ hidden + 0.01 * V).T,
+        delta.sum(axis=0),
+    ]
+    before = [w.copy() for w in model._weights]
+    means, squares = ([m.copy() for m in moments] for moments in model._moments)
+    t = model._n_steps + 1
+    model.partial_fit(X, y)
+    rate = 1e-3 * np.sqrt(1 - 0.999**t) / (1 - 0.9**t)
+    for weight, gradient, mean, square, after in zip(
+        before, gradients, means, squares, model._weights, strict=True
+    ):
+        mean = 0.9 * mean + 0.1 * gradient
+        square = 0.999 * square + 0.001 * gradient**2
+        expected = weight - rate * mean / (np.sqrt(square) + 1e-8)
+        np.testing.assert_allclose(after, expected, rtol=1e-10, atol=1e-13)
 
 
 @pytest.mark.parametrize(
