@@ -18,6 +18,10 @@ product ``G^T X`` are BLAS products, the rule-specific parts are the serial
 numba kernels of ``_kernels.classic``. Units come in groups of
 ``n_components_per_patch`` that share one receptive field (one random patch
 with ``patch_size``, else the whole input) and compete within the group.
+Localized Oja / Sanger groups are independent and skip that loop: one kernel
+runs all the minibatch steps of an epoch group by group, each group's work
+arrays in the caches (``gha_train``); the same steps, up to the rounding of
+the sums.
 """
 
 import numbers
@@ -138,10 +142,7 @@ class _PlasticityTransformer(FilterBankTransformer):
         progress = Progress(self, self.n_epochs, verbose=self.verbose)
         for epoch in range(self.n_epochs):
             decay = 1.0 - epoch / self.n_epochs
-            order = rng.permutation(X.shape[0])
-            for start in range(0, X.shape[0], self.batch_size):
-                rows = order[start : start + self.batch_size]
-                self._step(X[rows], modulation[rows], decay)
+            self._epoch(X, rng.permutation(X.shape[0]), modulation, decay)
             self.n_iter_ = epoch + 1
             self.n_epochs_ += 1
             self.mean_row_norms_.append(self._mean_row_norm())
@@ -149,9 +150,42 @@ class _PlasticityTransformer(FilterBankTransformer):
             self._check_growth()
         self._warn_if_silent(X)
         # One scalar for all features, as LocalizedPCA: the largest one.
-        largest = max(float(c.max()) for _, c in self._affine_batches(X))
+        largest = self._largest_current(X)
         self.scale_ = largest if largest > 0 else 1.0
         return self
+
+    def _largest_current(self, X):
+        """The largest current ``W x`` over the rows of ``X``.
+
+        Localized: patch by patch (``patch_currents_max``), the products of
+        the field size instead of the dense ``X @ components_.T``.
+        """
+        if not self._compact:
+            return max(float(c.max()) for _, c in self._affine_batches(X))
+        W = self.components_
+        starts, offsets = self._fields
+        stack = self._compact_weights()
+        out = np.full(stack.shape[0], -np.inf)
+        with np.errstate(over="ignore", invalid="ignore"):
+            _classic.patch_currents_max(
+                np.ascontiguousarray(X, dtype=W.dtype),
+                np.ascontiguousarray(starts[:: self._group_size]),
+                offsets,
+                stack,
+                out,
+            )
+        # the zero rows padding a short last group add a current of 0
+        return float(out.max())
+
+    def _compact_weights(self):
+        """``(groups, K, field)``: each group's weights on its own patch."""
+        starts, offsets = self._fields
+        n_groups = -(-self.components_.shape[0] // self._group_size)
+        stack = np.empty(
+            (n_groups, self._group_size, offsets.size), dtype=self.components_.dtype
+        )
+        _classic.gather_rows(self.components_, starts, offsets, stack)
+        return stack
 
     def _partial_fit(self, X, modulation=None):
         first = not hasattr(self, "components_")
@@ -168,6 +202,12 @@ class _PlasticityTransformer(FilterBankTransformer):
         if largest > 0:  # the running maximum of the features
             self.scale_ = max(largest, self.scale_ if self.n_steps_ > 1 else 0.0)
         return self
+
+    def _epoch(self, X, order, modulation, decay):
+        """The minibatch steps of one epoch on ``X[order]``."""
+        for start in range(0, X.shape[0], self.batch_size):
+            rows = order[start : start + self.batch_size]
+            self._step(X[rows], modulation[rows], decay)
 
     def _step(self, batch, modulation, decay):
         """One minibatch step; returns the largest current before it.
@@ -906,6 +946,58 @@ class OjaTransformer(_PlasticityTransformer):
         self : OjaTransformer
         """
         return self._partial_fit(X)
+
+    # Localized (each group on its own patch): the steps run patch by patch in
+    # one kernel call per epoch (fit) or minibatch (partial_fit).
+    def _epoch(self, X, order, modulation, decay):
+        if self._compact:
+            self._train_patches(X, order, self.batch_size, decay, False)
+        else:
+            super()._epoch(X, order, modulation, decay)
+
+    def _step(self, batch, modulation, decay):
+        if not self._compact:
+            return super()._step(batch, modulation, decay)
+        order = np.arange(batch.shape[0])
+        return self._train_patches(batch, order, batch.shape[0], decay, True)
+
+    def _train_patches(self, X, order, batch_size, decay, track_currents):
+        """Localized steps on ``X[order]``, patch by patch (``gha_train``).
+
+        The groups are independent: each runs all its minibatches with its
+        weights in the caches, the same steps as the generic loop. Returns the
+        largest current before any step with ``track_currents`` (else -inf).
+        """
+        W = self.components_
+        X = np.ascontiguousarray(X, dtype=W.dtype)
+        starts, offsets = self._fields
+        K = self._group_size
+        stack = self._compact_weights()
+        n_groups = stack.shape[0]
+        rates = np.zeros(n_groups * K)
+        rates[: W.shape[0]] = self.learning_rate_
+        stats = np.full((n_groups, 2), -np.inf)
+        stats[:, 0] = 0.0
+        with np.errstate(over="ignore", invalid="ignore"):
+            _classic.gha_train(
+                X,
+                np.asarray(order, dtype=np.int64),
+                np.ascontiguousarray(starts[::K]),
+                offsets,
+                stack,
+                rates.reshape(n_groups, K),
+                float(decay),
+                int(batch_size),
+                self.rule == "sanger",
+                stats,
+                track_currents,
+            )
+        _classic.scatter_rows(stack, starts, offsets, W)
+        self.n_steps_ += -(-order.shape[0] // batch_size)
+        largest = stats[:, 0].max()
+        if not largest <= self._norm_limit:  # also catches NaN
+            self._raise_diverged(largest)
+        return float(stats[:, 1].max())
 
     def _rule_factors(self, currents, batch, modulation):
         decay = np.empty((currents.shape[1], self._group_size), currents.dtype)

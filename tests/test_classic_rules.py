@@ -259,6 +259,91 @@ def test_oja_sanger_step_matches_the_reference(rule):
     np.testing.assert_allclose(model.components_, W0 + 0.02 * dW / 7, rtol=1e-12)
 
 
+@pytest.mark.parametrize("rule", ["oja", "sanger"])
+def test_localized_oja_sanger_step_matches_the_reference(rule):
+    """Patch by patch (the localized kernel): each group on its own patch."""
+    rng = np.random.RandomState(0)
+    X = rng.standard_normal((9, 36))
+    model, W0 = _fresh(
+        OjaTransformer(
+            5, rule=rule, n_components_per_patch=2, patch_size=3,
+            learning_rate=0.02, batch_size=9, random_state=0,
+        ),
+        X,
+    )  # fmt: skip
+    assert model._compact  # 3 groups, the last one short
+    mask = patch_mask((6, 6, 1), (3, 3), model.patch_origins_)
+    model.partial_fit(X)
+    dW = np.zeros_like(W0)
+    for x in X:
+        y = W0 @ x
+        for i in range(5):
+            group = range(i - i % 2, min(i - i % 2 + 2, 5))
+            units = [k for k in group if k <= i or rule == "oja"]
+            dW[i] += y[i] * (x - sum(y[k] * W0[k] for k in units)) * mask[i]
+    np.testing.assert_allclose(model.components_, W0 + 0.02 * dW / 9, rtol=1e-12)
+    assert model.n_steps_ == 2
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("rule", ["oja", "sanger"])
+def test_localized_fit_runs_the_steps_of_the_generic_loop(rule, dtype, monkeypatch):
+    """The patch-by-patch epochs agree with the minibatch loop of all rules."""
+    rng = np.random.RandomState(0)
+    X = (rng.standard_normal((230, 3 * 64)) * 0.3).astype(dtype)  # 8 x 8 x 3
+    params = dict(
+        rule=rule, n_components_per_patch=3, patch_size=4, image_shape=(8, 8, 3),
+        n_epochs=3, batch_size=50, random_state=0,
+    )  # fmt: skip
+    fast = OjaTransformer(8, **params).fit(X)
+    with monkeypatch.context() as patch:
+        for name in ("_epoch", "_step"):
+            patch.setattr(OjaTransformer, name, getattr(HebbianTransformer, name))
+        generic = OjaTransformer(8, **params).fit(X)
+    tolerance = 1e-10 if dtype == np.float64 else 1e-5
+    np.testing.assert_allclose(fast.components_, generic.components_, atol=tolerance)
+    # the largest current, computed patch by patch
+    dense = (X @ fast.components_.T).max()
+    assert fast.scale_ == pytest.approx(dense, rel=tolerance)
+    assert fast.n_steps_ == generic.n_steps_ == 15
+    assert fast.components_.dtype == dtype
+
+
+def test_localized_features_are_divided_by_the_largest_training_feature():
+    rng = np.random.RandomState(0)
+    X = rng.standard_normal((300, 64))
+    model = OjaTransformer(
+        7, n_components_per_patch=3, patch_size=4, n_epochs=2, random_state=0
+    ).fit(X)
+    assert model.transform(X).max() == pytest.approx(1.0, rel=1e-12)
+
+
+def test_localized_oja_overshoot_is_detected():
+    X = np.random.RandomState(0).standard_normal((500, 16)) * 3
+    with pytest.raises(ValueError, match="Decrease learning_rate"):
+        OjaTransformer(
+            4, n_components_per_patch=2, patch_size=2, learning_rate=5.0,
+            random_state=0,
+        ).fit(X)  # fmt: skip
+
+
+def test_classic_speed_bench_times_the_rules_against_l_pca():
+    from skbio_plastic.bench._classic_speed import summary, time_classic
+
+    record = time_classic(n_components=20, n_epochs=1, dataset="digits")
+    assert record["images"]["source"] == "scikit-learn digits"
+    assert record["n_epochs"] == 1 and record["patch_size"] == 4
+    fits = record["fits"]
+    assert list(fits) == ["l-pca", "l-sanger", "l-oja"]
+    assert fits["l-pca"]["estimator"] == "LocalizedPCA"
+    for method in ("l-sanger", "l-oja"):
+        assert fits[method]["estimator"] == "OjaTransformer"
+        assert fits[method]["ratio_to_l_pca"] == pytest.approx(
+            fits[method]["fit_seconds"] / fits["l-pca"]["fit_seconds"]
+        )
+    assert len(summary(record)) == 4
+
+
 def test_bcm_step_matches_the_reference():
     rng = np.random.RandomState(0)
     X = rng.uniform(size=(6, 5))

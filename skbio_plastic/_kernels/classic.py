@@ -2,7 +2,9 @@
 
 Plain arrays and scalars in, results written in place. Every kernel is serial:
 they run between the BLAS products of a minibatch step (the currents
-``Y = X W^T`` and the Hebbian product ``G^T X``) and leave the cores to BLAS.
+``Y = X W^T`` and the Hebbian product ``G^T X``) and leave the cores to BLAS,
+except those of the last section, which run whole epochs of localized Oja /
+Sanger units patch by patch, products included.
 
 Notation: ``W`` the weights ``(H, D)`` (post-synaptic unit ``i``, row ``W[i]``;
 pre-synaptic input ``j``), a minibatch ``X`` ``(B, D)``, currents ``Y``
@@ -270,3 +272,227 @@ def gather_rows(W, starts, offsets, out):
             base = starts[i]
             for j in range(width):
                 o[j] = w[base + offsets[j]]
+
+
+# ------------------------------------------------ Oja / Sanger, patch by patch
+#
+# Localized groups are independent: group ``g`` sees its own patch of each
+# input (the features ``group_starts[g] + offsets``) with the weights
+# ``W[g]`` ``(K, field)`` of its ``K`` units, kept compact during a fit. The
+# kernels below run whole minibatch loops group by group with every work
+# array in the L1/L2 caches: no dense ``(B, H)`` or ``(groups, B, field)``
+# temporaries, no Python call per step, no copy of the patches. A minibatch
+# is transposed once, ``(features, samples)``, so that each feature of a
+# patch is a contiguous row over the samples: the currents are sums of
+# scaled rows (eight at a time, one store per eight multiply-adds), the
+# Hebbian term dot products over the samples (five units at a time, sharing
+# the loads of a row). They release the GIL: a caller may run disjoint
+# ranges of groups in threads, with the same result.
+
+
+@njit(cache=True, fastmath=FASTMATH, inline="always")
+def _add_rows(out, coefficients, S, base, index, n_rows, n):
+    """``out[:n] += sum_{s < n_rows} coefficients[s] S[base + index[s], :n]``.
+
+    Eight rows at a time: one load and store of ``out`` per eight rows.
+    """
+    s0 = 0
+    while s0 + 8 <= n_rows:
+        c0 = coefficients[s0]
+        c1 = coefficients[s0 + 1]
+        c2 = coefficients[s0 + 2]
+        c3 = coefficients[s0 + 3]
+        c4 = coefficients[s0 + 4]
+        c5 = coefficients[s0 + 5]
+        c6 = coefficients[s0 + 6]
+        c7 = coefficients[s0 + 7]
+        x0 = S[base + index[s0]]
+        x1 = S[base + index[s0 + 1]]
+        x2 = S[base + index[s0 + 2]]
+        x3 = S[base + index[s0 + 3]]
+        x4 = S[base + index[s0 + 4]]
+        x5 = S[base + index[s0 + 5]]
+        x6 = S[base + index[s0 + 6]]
+        x7 = S[base + index[s0 + 7]]
+        for t in range(n):
+            out[t] += (
+                c0 * x0[t] + c1 * x1[t] + c2 * x2[t] + c3 * x3[t]
+                + c4 * x4[t] + c5 * x5[t] + c6 * x6[t] + c7 * x7[t]
+            )  # fmt: skip
+        s0 += 8
+    for s in range(s0, n_rows):
+        c = coefficients[s]
+        x = S[base + index[s]]
+        for t in range(n):
+            out[t] += c * x[t]
+
+
+@njit(cache=True, fastmath=FASTMATH, inline="always")
+def _dot_rows(A, n_rows, S, base, index, n_cols, n, out):
+    """``out[r, c] = sum_{t < n} A[r, t] S[base + index[c], t]``.
+
+    Five rows of ``A`` at a time share each load of a row of ``S``.
+    """
+    zero = out.dtype.type(0.0)
+    r0 = 0
+    while r0 + 5 <= n_rows:
+        a0 = A[r0]
+        a1 = A[r0 + 1]
+        a2 = A[r0 + 2]
+        a3 = A[r0 + 3]
+        a4 = A[r0 + 4]
+        for c in range(n_cols):
+            b = S[base + index[c]]
+            t0 = zero
+            t1 = zero
+            t2 = zero
+            t3 = zero
+            t4 = zero
+            for t in range(n):
+                v = b[t]
+                t0 += a0[t] * v
+                t1 += a1[t] * v
+                t2 += a2[t] * v
+                t3 += a3[t] * v
+                t4 += a4[t] * v
+            out[r0, c] = t0
+            out[r0 + 1, c] = t1
+            out[r0 + 2, c] = t2
+            out[r0 + 3, c] = t3
+            out[r0 + 4, c] = t4
+        r0 += 5
+    for r in range(r0, n_rows):
+        a = A[r]
+        for c in range(n_cols):
+            b = S[base + index[c]]
+            total = zero
+            for t in range(n):
+                total += a[t] * b[t]
+            out[r, c] = total
+
+
+@njit(cache=True, fastmath=FASTMATH, inline="always")
+def _transpose_rows(X, order, start, m, XT):
+    """``XT[j, a] = X[order[start + a], j]`` for the ``m`` samples."""
+    for a in range(m):
+        row = X[order[start + a]]
+        for j in range(X.shape[1]):
+            XT[j, a] = row[j]
+
+
+@njit(cache=True, fastmath=FASTMATH, inline="always")
+def _patch_currents(Wg, XT, base, offsets, m, Y):
+    """``Y[k, a] = sum_j Wg[k, j] XT[base + offsets[j], a]``."""
+    for k in range(Wg.shape[0]):
+        y = Y[k]
+        for a in range(m):
+            y[a] = 0.0
+        _add_rows(y, Wg[k], XT, base, offsets, offsets.shape[0], m)
+
+
+@njit(cache=True, nogil=True, fastmath=FASTMATH)
+def gha_train(
+    X, order, group_starts, offsets, W, learning_rates, decay, batch_size, lower,
+    stats, track_currents,
+):  # fmt: skip
+    """Oja / Sanger steps on the minibatches of ``X[order]``, group by group.
+
+    ``W`` ``(groups, K, field)`` holds the compact weights of the groups
+    whose patches start at ``group_starts`` (updated in place),
+    ``learning_rates`` ``(groups, K)`` their rates (0 for the zero rows
+    padding a short last group), ``decay`` the factor of the epoch. Per
+    minibatch of ``m`` samples and group, with ``Y = W x`` and the rows of
+    the group before the step::
+
+        W_i += lr_i * (decay / m) * sum_a y_i (x - sum_k y_k W_k)
+
+    ``k`` over the group (``k <= i`` with ``lower``: Sanger), as
+    ``field_step`` applies it. ``stats[g, 0]`` is raised to the largest row
+    norm after any step (a NaN stays) and, with ``track_currents``,
+    ``stats[g, 1]`` to the largest current before any step.
+    """
+    n_groups, K, width = W.shape
+    n_rows = order.shape[0]
+    B = min(batch_size, max(n_rows, 1))
+    dtype = W.dtype
+    XT = np.empty((X.shape[1], B), dtype=dtype)
+    Y = np.empty((K, B), dtype=dtype)
+    change = np.empty((K, width), dtype=dtype)
+    coupling = np.empty((K, K), dtype=dtype)
+    units = np.arange(K)
+    for start in range(0, n_rows, batch_size):
+        m = min(batch_size, n_rows - start)
+        _transpose_rows(X, order, start, m, XT)
+        scale = decay / m
+        for g in range(n_groups):
+            Wg = W[g]
+            base = group_starts[g]
+            _patch_currents(Wg, XT, base, offsets, m, Y)  # y_k = W_k . x
+            if track_currents:
+                largest = stats[g, 1]
+                for k in range(K):
+                    for a in range(m):
+                        if Y[k, a] > largest:
+                            largest = Y[k, a]
+                stats[g, 1] = largest
+            _dot_rows(Y, K, XT, base, offsets, width, m, change)  # sum_a y_i x
+            _dot_rows(Y, K, Y, 0, units, K, m, coupling)  # sum_a y_i y_k
+            # minus sum_k (sum_a y_i y_k) W_k, with the rows before the step
+            for i in range(K):
+                last = i + 1 if lower else K
+                for k in range(last):
+                    coupling[i, k] = -coupling[i, k]
+                _add_rows(change[i], coupling[i], Wg, 0, units, last, width)
+            largest = stats[g, 0]
+            for i in range(K):
+                rate = dtype.type(learning_rates[g, i] * scale)
+                c = change[i]
+                w = Wg[i]
+                norm2 = 0.0
+                for j in range(width):
+                    v = w[j] + rate * c[j]
+                    w[j] = v
+                    norm2 += v * v
+                norm = math.sqrt(norm2)
+                if not norm <= largest and largest == largest:  # NaN stays
+                    largest = norm
+            stats[g, 0] = largest
+
+
+@njit(cache=True, nogil=True, fastmath=FASTMATH)
+def patch_currents_max(X, group_starts, offsets, W, out):
+    """``out[g]`` raised to the largest current ``W[g] . x_patch`` over ``X``."""
+    n_groups, K, width = W.shape
+    n_rows = X.shape[0]
+    block = min(128, max(n_rows, 1))
+    XT = np.empty((X.shape[1], block), dtype=W.dtype)
+    Y = np.empty((K, block), dtype=W.dtype)
+    order = np.arange(n_rows)
+    for start in range(0, n_rows, block):
+        m = min(block, n_rows - start)
+        _transpose_rows(X, order, start, m, XT)
+        for g in range(n_groups):
+            _patch_currents(W[g], XT, group_starts[g], offsets, m, Y)
+            largest = out[g]
+            for k in range(K):
+                for a in range(m):
+                    if Y[k, a] > largest:
+                        largest = Y[k, a]
+            out[g] = largest
+
+
+@njit(cache=True, fastmath=FASTMATH)
+def scatter_rows(stack, starts, offsets, W):
+    """Inverse of ``gather_rows``: ``W[i, starts[i] + offsets[j]] = stack[g, k, j]``."""
+    n_groups, group_size, width = stack.shape
+    n_units = W.shape[0]
+    for g in range(n_groups):
+        for k in range(group_size):
+            i = g * group_size + k
+            if i >= n_units:
+                break
+            w = W[i]
+            base = starts[i]
+            s = stack[g, k]
+            for j in range(width):
+                w[base + offsets[j]] = s[j]

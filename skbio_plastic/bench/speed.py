@@ -23,6 +23,8 @@ from .._krotov_training import row_p_norms as _row_p_norms
 from .._krotov_training import run_epoch as _run_epoch
 from .._krotov_training import signed_power as _signed_power
 from ..random_features import LocalizedRandomProjection
+from ._classic_speed import summary as _classic_summary
+from ._classic_speed import time_classic
 from ._common import best_time, gemm_gflops, save_record
 from ._conv_speed import summary as _conv_summary
 from ._conv_speed import time_conv
@@ -33,7 +35,7 @@ from ._mlp_speed import time_mlp
 from ._spiking_speed import summary as _spiking_summary
 from ._spiking_speed import time_spiking
 
-KERNELS = ("lrp", "delta", "krotov", "conv", "spiking", "diehl-cook", "mlp")
+KERNELS = ("lrp", "delta", "krotov", "conv", "spiking", "diehl-cook", "mlp", "classic")
 # run_speed's default: the spiking kernels take minutes (Brian2 compiles)
 FAST_KERNELS = ("lrp", "delta", "krotov")
 
@@ -215,7 +217,7 @@ def run_speed(
 
     Parameters
     ----------
-    kernels : sequence of {"lrp", "delta", "krotov", "spiking", "diehl-cook", "mlp"}, \
+    kernels : sequence of str, \
             default=("lrp", "delta", "krotov")
         ``"lrp"``: l-RP transform of 784 pixels to 5000 units; ``"delta"``: one
         online epoch of the delta rule on 5000 features; ``"krotov"``: one
@@ -231,7 +233,11 @@ def run_speed(
         units, fully connected beside scikit-learn's ``MLPClassifier`` and
         localized, 3 epochs each on MNIST (minutes); ``"conv"``: the
         convolutional front end's transform of ``n_samples / 6`` CIFAR-sized
-        images, whole and in parts, against the GEMM peak and numpy.
+        images, whole and in parts, against the GEMM peak and numpy;
+        ``"classic"``: the fit of the accuracy bench's l-Sanger and l-Oja front
+        ends (5000 units, 3 epochs) beside l-PCA's on the MNIST training
+        images, BLAS on one thread, and each rule's time over l-PCA's (about a
+        minute; :mod:`skbio_plastic.bench._classic_speed`).
     n_samples : int, default=60000
         Samples per epoch or transform.
     repeats : int, default=3
@@ -284,6 +290,8 @@ def run_speed(
         )
     if "mlp" in kernels:
         record["mlp"] = time_mlp(data_home=data_home, random_state=random_state)
+    if "classic" in kernels:
+        record["classic"] = time_classic(data_home=data_home, random_state=random_state)
     if "diehl-cook" in kernels:
         record["diehl_cook"] = time_diehl_cook(
             n_images, repeats, data_home, random_state
@@ -325,5 +333,7 @@ def run_speed(
             print("\n".join(_diehl_cook_summary(record["diehl_cook"])))
         if "mlp" in record:
             print("\n".join(_mlp_summary(record["mlp"])))
+        if "classic" in record:
+            print("\n".join(_classic_summary(record["classic"])))
         print(f"record written to {path}")
     return record
