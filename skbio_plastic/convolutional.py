@@ -50,9 +50,10 @@ class ConvolutionalHebbian(
     A convolutional layer whose filters learn without labels, after Grinberg,
     Hopfield & Krotov (2019): every ``filter_size x filter_size`` patch of
     an image (all channels) is centred on its own mean and scaled to unit
-    norm; the filters learn from randomly drawn normalised patches with
-    Krotov & Hopfield's ranking rule (:class:`KrotovHebbianTransformer`),
-    or come from another front end (``filter_learner``). ``transform`` applies
+    norm, then whitened (``whitening``); the filters learn from randomly
+    drawn patches with Krotov & Hopfield's ranking rule
+    (:class:`KrotovHebbianTransformer`), or come from another front end
+    (``filter_learner``). ``transform`` applies
     every filter at every position (stride ``stride``), then
     ``relu(.) ** power`` and ``max`` or ``avg`` pooling, and returns the
     pooled maps flattened in ``(row, column, filter)`` order, i.e. an image
@@ -72,6 +73,14 @@ class ConvolutionalHebbian(
     patch_norm : {"l2", "l1", "max"} or None, default="l2"
         Each patch is centred on its mean, then divided by this norm (a flat
         patch gives zeros). ``None``: raw patches, a plain convolution.
+    whitening : float or None, default=0.1
+        Decorrelate the normalised patches before learning (ZCA whitening,
+        as the retina and LGN flatten the spectrum of natural images):
+        ``Z = U diag(1 / sqrt(s + whitening * mean(s))) U^T`` from the
+        eigen-decomposition ``U diag(s) U^T`` of the patches' second-moment
+        matrix. The filters learn on ``Z x``; ``components_`` hold the
+        effective filters ``W Z``, so ``transform`` costs nothing more.
+        ``None``: no whitening.
     power : float, default=1.0
         Exponent of the activation ``relu(.) ** power``.
     pooling : {"max", "avg"}, default="max"
@@ -116,7 +125,9 @@ class ConvolutionalHebbian(
     intercept_ : ndarray of shape (n_filters,)
         The filters' biases (zeros for Krotov's rule).
     learner_ : estimator
-        The fitted learner of the filters.
+        The fitted learner of the filters (of whitened patches).
+    whitening_ : ndarray of shape (n_inputs, n_inputs) or None
+        The symmetric whitening matrix ``Z`` (``None`` without whitening).
     image_shape_ : tuple of 3 int
         ``(height, width, channels)`` of the input images.
     map_shape_ : tuple of 2 int
@@ -164,6 +175,7 @@ class ConvolutionalHebbian(
         "filter_size": [Interval(numbers.Integral, 1, None, closed="left")],
         "stride": [Interval(numbers.Integral, 1, None, closed="left")],
         "patch_norm": [StrOptions({"l2", "l1", "max"}), None],
+        "whitening": [Interval(numbers.Real, 0, None, closed="neither"), None],
         "power": [Interval(numbers.Real, 0, None, closed="neither")],
         "pooling": [StrOptions(set(_POOLS))],
         "pool_size": [Interval(numbers.Integral, 1, None, closed="left")],
@@ -189,6 +201,7 @@ class ConvolutionalHebbian(
         filter_size=5,
         stride=1,
         patch_norm="l2",
+        whitening=0.1,
         power=1.0,
         pooling="max",
         pool_size=2,
@@ -210,6 +223,7 @@ class ConvolutionalHebbian(
         self.filter_size = filter_size
         self.stride = stride
         self.patch_norm = patch_norm
+        self.whitening = whitening
         self.power = power
         self.pooling = pooling
         self.pool_size = pool_size
@@ -231,6 +245,8 @@ class ConvolutionalHebbian(
     def fit(self, X, y=None):
         """Learn the filters from ``n_patches`` random normalised patches of ``X``.
 
+        The whitening (``whitening_``) is computed from the same patches.
+
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
@@ -248,7 +264,7 @@ class ConvolutionalHebbian(
         image_index = rng.randint(0, len(images), size=self.n_patches)
         row = rng.randint(0, rows, size=self.n_patches) * self.stride
         col = rng.randint(0, cols, size=self.n_patches) * self.stride
-        patches = self._patches(images, image_index, row, col)
+        patches = self._whiten(self._patches(images, image_index, row, col))
         self.learner_ = self._learner(rng).fit(patches)
         self._take_filters()
         return self
@@ -256,6 +272,8 @@ class ConvolutionalHebbian(
     @fit_context
     def partial_fit(self, X, y=None):
         """One step of the learner on every normalised patch of ``X``.
+
+        The first call also fixes the whitening from its patches.
 
         Parameters
         ----------
@@ -283,7 +301,7 @@ class ConvolutionalHebbian(
         else:
             images = self._images(X)
         patches = self._patches(images, *self._all_positions(len(images)))
-        self.learner_.partial_fit(patches)
+        self.learner_.partial_fit(self._whiten(patches, first))
         self._take_filters()
         return self
 
@@ -401,6 +419,20 @@ class ConvolutionalHebbian(
         )  # fmt: skip
         return patches
 
+    def _whiten(self, patches, first=True):
+        """``patches @ Z`` (in place of ``patches``); ``Z`` found on the first call."""
+        if first:
+            self.whitening_ = None
+            if self.whitening is not None:
+                moments = patches.T.astype(np.float64) @ patches / len(patches)
+                spectrum, basis = np.linalg.eigh(moments)
+                spectrum = np.maximum(spectrum, 0.0)
+                scale = 1.0 / np.sqrt(spectrum + self.whitening * spectrum.mean())
+                self.whitening_ = ((basis * scale) @ basis.T).astype(patches.dtype)
+        if self.whitening_ is None:
+            return patches
+        return patches @ self.whitening_
+
     def _learner(self, rng):
         """The unfitted learner of the filters, configured for the patches."""
         seed = rng.randint(np.iinfo(np.int32).max)
@@ -439,6 +471,8 @@ class ConvolutionalHebbian(
                 f"filters, but n_filters={self.n_filters}: give it "
                 "n_components or the equivalent."
             )
+        if self.whitening_ is not None:  # the filters of unwhitened patches
+            weights = weights @ self.whitening_
         self.components_ = weights.astype(self._dtype)
         intercept = getattr(self.learner_, "intercept_", None)
         self.intercept_ = (

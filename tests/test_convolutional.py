@@ -116,7 +116,7 @@ def test_shifting_the_image_by_one_stride_shifts_the_map():
 
 def test_one_learning_step_is_krotovs_rule_on_the_normalised_patches():
     X = _images(n=3)
-    model = _conv(p=3.0, k=3, delta=0.2).partial_fit(X)
+    model = _conv(p=3.0, k=3, delta=0.2, whitening=None).partial_fit(X)
     images = X.reshape(-1, 9, 8, 3)
     patches = np.array(
         [
@@ -139,7 +139,9 @@ def test_one_learning_step_is_krotovs_rule_on_the_normalised_patches():
 
 def test_fit_learns_unit_filters_from_the_drawn_patches():
     X = _images(n=20, shape=(10, 10, 1))
-    model = _conv(image_shape=(10, 10), n_patches=2000, n_epochs=30, p=2.0)
+    model = _conv(
+        image_shape=(10, 10), n_patches=2000, n_epochs=30, p=2.0, whitening=None
+    )
     model.fit(X)
     norms = np.linalg.norm(model.components_, axis=1)
     np.testing.assert_allclose(norms, 1.0, atol=0.05)  # Krotov's fixed points
@@ -155,6 +157,35 @@ def test_patch_normalisation_makes_features_scale_and_offset_free():
     )
     refit = _conv().fit(3.0 * X + 0.5)
     np.testing.assert_allclose(refit.components_, model.components_, rtol=1e-9)
+
+
+def test_whitening_decorrelates_the_patches_and_folds_into_the_filters():
+    X = _images(n=30)
+    model = _conv(whitening=1e-3, pool_size=1).partial_fit(X)  # all patches of X
+    images = X.reshape(-1, 9, 8, 3)
+    patches = np.array(
+        [
+            _reference_patch(image, i, j, 3, "l2")
+            for image in images
+            for i in range(7)
+            for j in range(6)
+        ]
+    )
+    whitened = patches @ model.whitening_
+    moments = whitened.T @ whitened / len(whitened)
+    # the 26 directions of centred patches (one is lost to the centring)
+    spectrum = np.sort(np.linalg.eigvalsh(moments))
+    np.testing.assert_allclose(spectrum[1:], 1.0, atol=0.05)
+    np.testing.assert_allclose(model.whitening_, model.whitening_.T, atol=1e-12)
+    np.testing.assert_allclose(
+        model.components_, model.learner_.components_ @ model.whitening_, rtol=1e-12
+    )
+    rows, cols = model.map_shape_
+    direct = np.maximum(whitened @ model.learner_.components_.T, 0)
+    np.testing.assert_allclose(
+        model.transform(X), direct.reshape(len(X), -1), rtol=1e-9, atol=1e-12
+    )
+    assert _conv(whitening=None).fit(X).whitening_ is None
 
 
 def test_filters_from_another_front_end():

@@ -67,6 +67,27 @@ def normalized_patches(images, image_index, rows, cols, size, norm, out):
             row[k] *= inverse
 
 
+@njit(cache=True, fastmath=FASTMATH, inline="always")
+def _power(value, power):
+    """``value ** power`` for ``value >= 0``.
+
+    Whole and half-whole powers up to 8 use products and a square root
+    (several times faster than ``pow``).
+    """
+    if power == 1.0:
+        return value
+    if power == 2.0:
+        return value * value
+    whole = int(power)
+    half = power - whole
+    if whole > 8 or (half != 0.0 and half != 0.5):
+        return value**power
+    result = np.sqrt(value) if half == 0.5 else value - value + 1.0
+    for _ in range(whole):
+        result *= value
+    return result
+
+
 @njit(cache=True, fastmath=FASTMATH)
 def relu_power_pool(currents, power, pool, size, stride, out):
     """``out = pool(relu(currents) ** power)`` over ``size x size`` windows.
@@ -90,14 +111,12 @@ def relu_power_pool(currents, power, pool, size, stride, out):
                             value = max(source[f], 0.0)
                             if pool == POOL_MAX:
                                 cell[f] = max(cell[f], value)
-                            elif power == 1.0:
-                                cell[f] += value
                             else:
-                                cell[f] += value**power
+                                cell[f] += _power(value, power)
                 if pool == POOL_MAX:
                     if power != 1.0:
                         for f in range(n_filters):
-                            cell[f] = cell[f] ** power
+                            cell[f] = _power(cell[f], power)
                 else:
                     for f in range(n_filters):
                         cell[f] /= window
