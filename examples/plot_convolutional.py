@@ -80,12 +80,13 @@ for n in n_filters:
 # %%
 # The picture
 # -----------
-# Left: the colour filters (each scaled to its own range; grey is zero).
+# Left: the filters as the rule learned them, on whitened patches (each
+# scaled to its own range; grey is zero): oriented edges and colour blobs.
 # Right: test accuracy on digits against the number of filters.
 fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4.5))
 plot_receptive_fields(
-    colour.components_, image_shape=(5, 5, 3), n_fields=64, ax=left,
-    title="64 colour filters from photo patches",
+    colour.learner_.components_, image_shape=(5, 5, 3), n_fields=64, ax=left,
+    title="64 filters learned on photo patches",
 )  # fmt: skip
 right.plot(n_filters, scores, "o-")
 right.set_xscale("log", base=2)
