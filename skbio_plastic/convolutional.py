@@ -48,13 +48,13 @@ class ConvolutionalHebbian(
     """Hebbian filters learned on image patches and shared over all positions.
 
     A convolutional layer whose filters learn without labels, after Grinberg,
-    Hopfield & Krotov (2019): every ``filter_size x filter_size`` patch of
-    an image (all channels) is centred on its own mean and scaled to unit
-    norm, then whitened (``whitening``); the filters learn from randomly
-    drawn patches with Krotov & Hopfield's ranking rule
-    (:class:`KrotovHebbianTransformer`), or come from another front end
-    (``filter_learner``). ``transform`` applies
-    every filter at every position (stride ``stride``), then
+    Hopfield & Krotov (2019): every ``filter_size x filter_size`` patch of an
+    image (all channels) is centred on its own mean, scaled to unit norm and
+    whitened (``whitening``); the filters learn from randomly drawn patches
+    with Krotov & Hopfield's ranking rule (:class:`KrotovHebbianTransformer`)
+    or come from another front end (``filter_learner``). ``transform``
+    applies every filter at every position (stride ``stride``), then
+    optionally a competition between the filters of a position,
     ``relu(.) ** power`` and ``max`` or ``avg`` pooling, and returns the
     pooled maps flattened in ``(row, column, filter)`` order, i.e. an image
     of ``n_filters`` channels (``pooled_shape_``) that another layer can take.
@@ -81,6 +81,12 @@ class ConvolutionalHebbian(
         matrix. The filters learn on ``Z x``; ``components_`` hold the
         effective filters ``W Z``, so ``transform`` costs nothing more.
         ``None``: no whitening.
+    competition : {"mean"} or None, default=None
+        ``"mean"``: before the activation, subtract from each filter's
+        response the mean response of all filters at the same position, a
+        uniform lateral inhibition that leaves active only the filters that
+        match the patch better than average (the dot-product form of Coates
+        & Ng's "triangle" activation). ``None``: the responses as they are.
     power : float, default=1.0
         Exponent of the activation ``relu(.) ** power``.
     pooling : {"max", "avg"}, default="max"
@@ -176,6 +182,7 @@ class ConvolutionalHebbian(
         "stride": [Interval(numbers.Integral, 1, None, closed="left")],
         "patch_norm": [StrOptions({"l2", "l1", "max"}), None],
         "whitening": [Interval(numbers.Real, 0, None, closed="neither"), None],
+        "competition": [StrOptions({"mean"}), None],
         "power": [Interval(numbers.Real, 0, None, closed="neither")],
         "pooling": [StrOptions(set(_POOLS))],
         "pool_size": [Interval(numbers.Integral, 1, None, closed="left")],
@@ -202,6 +209,7 @@ class ConvolutionalHebbian(
         stride=1,
         patch_norm="l2",
         whitening=0.1,
+        competition=None,
         power=1.0,
         pooling="max",
         pool_size=2,
@@ -224,6 +232,7 @@ class ConvolutionalHebbian(
         self.stride = stride
         self.patch_norm = patch_norm
         self.whitening = whitening
+        self.competition = competition
         self.power = power
         self.pooling = pooling
         self.pool_size = pool_size
@@ -332,6 +341,8 @@ class ConvolutionalHebbian(
             patches = self._patches(batch, *self._all_positions(len(batch)))
             currents = patches @ filters.T
             currents += self.intercept_
+            if self.competition == "mean":
+                currents -= currents.mean(axis=1, keepdims=True)
             _conv.relu_power_pool(
                 currents.reshape(len(batch), rows, cols, -1),
                 float(self.power),

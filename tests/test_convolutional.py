@@ -288,3 +288,13 @@ def test_speed_bench_times_the_parts_and_its_numpy_reference_agrees():
         rtol=1e-10,
         atol=1e-12,
     )
+
+
+def test_mean_competition_subtracts_the_mean_response_of_the_position():
+    X = _images()
+    model = _conv(competition="mean", pool_size=1).fit(X)
+    maps = _reference_maps(model, X)
+    expected = np.maximum(maps - maps.mean(axis=3, keepdims=True), 0)
+    np.testing.assert_allclose(
+        model.transform(X), expected.reshape(len(X), -1), rtol=1e-10, atol=1e-12
+    )
