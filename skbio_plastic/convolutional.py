@@ -87,8 +87,14 @@ class ConvolutionalHebbian(
         uniform lateral inhibition that leaves active only the filters that
         match the patch better than average (the dot-product form of Coates
         & Ng's "triangle" activation). ``None``: the responses as they are.
+    threshold : float, default=0.0
+        Subtracted from every response before the activation,
+        ``relu(response - threshold) ** power``. With whitening and Krotov's
+        rule (``p=2``: unit filters of whitened patches, whose covariance is
+        about the identity) the responses have about unit variance over the
+        patches, so ``threshold`` is in their standard deviations.
     power : float, default=1.0
-        Exponent of the activation ``relu(.) ** power``.
+        Exponent of the activation ``relu(. - threshold) ** power``.
     pooling : {"max", "avg"}, default="max"
         Pooling of each filter's map over ``pool_size x pool_size`` windows.
     pool_size : int, default=2
@@ -183,6 +189,7 @@ class ConvolutionalHebbian(
         "patch_norm": [StrOptions({"l2", "l1", "max"}), None],
         "whitening": [Interval(numbers.Real, 0, None, closed="neither"), None],
         "competition": [StrOptions({"mean"}), None],
+        "threshold": [Interval(numbers.Real, None, None, closed="neither")],
         "power": [Interval(numbers.Real, 0, None, closed="neither")],
         "pooling": [StrOptions(set(_POOLS))],
         "pool_size": [Interval(numbers.Integral, 1, None, closed="left")],
@@ -210,6 +217,7 @@ class ConvolutionalHebbian(
         patch_norm="l2",
         whitening=0.1,
         competition=None,
+        threshold=0.0,
         power=1.0,
         pooling="max",
         pool_size=2,
@@ -233,6 +241,7 @@ class ConvolutionalHebbian(
         self.patch_norm = patch_norm
         self.whitening = whitening
         self.competition = competition
+        self.threshold = threshold
         self.power = power
         self.pooling = pooling
         self.pool_size = pool_size
@@ -343,6 +352,8 @@ class ConvolutionalHebbian(
             currents += self.intercept_
             if self.competition == "mean":
                 currents -= currents.mean(axis=1, keepdims=True)
+            if self.threshold:
+                currents -= self.threshold
             _conv.relu_power_pool(
                 currents.reshape(len(batch), rows, cols, -1),
                 float(self.power),

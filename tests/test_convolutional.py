@@ -290,11 +290,22 @@ def test_speed_bench_times_the_parts_and_its_numpy_reference_agrees():
     )
 
 
-def test_mean_competition_subtracts_the_mean_response_of_the_position():
+def test_competition_and_threshold_lower_the_responses_before_the_relu():
     X = _images()
-    model = _conv(competition="mean", pool_size=1).fit(X)
+    model = _conv(competition="mean", threshold=0.1, pool_size=1).fit(X)
     maps = _reference_maps(model, X)
-    expected = np.maximum(maps - maps.mean(axis=3, keepdims=True), 0)
+    expected = np.maximum(maps - maps.mean(axis=3, keepdims=True) - 0.1, 0)
     np.testing.assert_allclose(
         model.transform(X), expected.reshape(len(X), -1), rtol=1e-10, atol=1e-12
     )
+
+
+def test_whitened_responses_have_about_unit_variance():
+    """What makes ``threshold`` a number of standard deviations."""
+    X = _images(n=40, shape=(10, 10, 1))
+    model = _conv(
+        image_shape=(10, 10), n_patches=3000, n_epochs=30, pool_size=1, p=2.0
+    ).fit(X)
+    responses = model.transform(X).reshape(-1, model.n_filters)  # relu'd
+    # half-normal moments: E[relu(z)^2] = 1/2 for unit-variance responses
+    np.testing.assert_allclose((responses**2).mean(axis=0), 0.5, rtol=0.2)
