@@ -335,7 +335,10 @@ def _parser(prog):
         "350 + 150 ms per image) trained in ours and Brian2 on the same images "
         "and input trains; mlp: the end-to-end baseline (2000 hidden units, 3 "
         "epochs on MNIST) beside scikit-learn's MLPClassifier, and its "
-        "localized version (default: all)",
+        "localized version; conv: the convolutional front end's transform "
+        "(CIFAR-sized images, 96 filters) in parts, against the GEMM peak and "
+        "numpy; classic: the fit of l-Sanger and l-Oja beside l-PCA's on MNIST "
+        "(default: all)",
     )
     speed.add_argument(
         "--data-home",

@@ -217,8 +217,7 @@ def run_speed(
 
     Parameters
     ----------
-    kernels : sequence of str, \
-            default=("lrp", "delta", "krotov")
+    kernels : sequence of str, default=("lrp", "delta", "krotov")
         ``"lrp"``: l-RP transform of 784 pixels to 5000 units; ``"delta"``: one
         online epoch of the delta rule on 5000 features; ``"krotov"``: one
         epoch of Krotov's rule with 2000 units, minibatches of 100 and 1000;
