@@ -318,8 +318,7 @@ class ConvolutionalHebbian(
             self.learner_ = learner
         else:
             images = self._images(X)
-        patches = self._patches(images, *self._all_positions(len(images)))
-        self.learner_.partial_fit(self._whiten(patches, first))
+        self.learner_.partial_fit(self._whiten(self._all_patches(images), first))
         self._take_filters()
         return self
 
@@ -347,8 +346,7 @@ class ConvolutionalHebbian(
         pool_stride = self.pool_stride or self.pool_size
         for start in range(0, len(images), step):
             batch = images[start : start + step]
-            patches = self._patches(batch, *self._all_positions(len(batch)))
-            currents = patches @ filters.T
+            currents = self._all_patches(batch) @ filters.T
             currents += self.intercept_
             if self.competition == "mean":
                 currents -= currents.mean(axis=1, keepdims=True)
@@ -417,18 +415,17 @@ class ConvolutionalHebbian(
         """``X`` as ``(n, height, width, channels)`` images of the fitted dtype."""
         return X.astype(self._dtype, copy=False).reshape(-1, *self.image_shape_)
 
-    def _all_positions(self, n_images):
-        """``(image_index, row, col)`` of every patch of ``n_images`` images."""
+    def _all_patches(self, images):
+        """The normalised patches of ``images`` at every position, in order."""
         rows, cols = self.map_shape_
-        image_index = np.repeat(np.arange(n_images), rows * cols)
-        row, col = np.meshgrid(
-            np.arange(rows) * self.stride, np.arange(cols) * self.stride, indexing="ij"
+        patches = np.empty(
+            (len(images) * rows * cols, self.filter_size**2 * images.shape[3]),
+            dtype=images.dtype,
         )
-        return (
-            image_index,
-            np.tile(row.ravel(), n_images),
-            np.tile(col.ravel(), n_images),
+        _conv.all_normalized_patches(
+            images, self.filter_size, self.stride, _NORMS[self.patch_norm], patches
         )
+        return patches
 
     def _patches(self, images, image_index, row, col):
         """The normalised patches at the given positions, one per row."""

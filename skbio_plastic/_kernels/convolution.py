@@ -25,46 +25,71 @@ POOL_MAX = 0
 POOL_AVG = 1
 
 
+@njit(cache=True, fastmath=FASTMATH, inline="always")
+def _write_patch(image, row, col, size, norm, out):
+    """Write the patch of ``image`` at ``(row, col)`` into ``out``, normalised.
+
+    A copy, then one simple loop per step (sum, centring with the norm,
+    scaling), each of which vectorises; sums in the arrays' dtype.
+    """
+    k = 0
+    for dr in range(size):
+        for dc in range(size):
+            for c in range(image.shape[2]):
+                out[k] = image[row + dr, col + dc, c]
+                k += 1
+    if norm == NORM_NONE:
+        return
+    real = out.dtype.type  # constants of the arrays' dtype: no promotion
+    total = real(0.0)
+    for k in range(out.shape[0]):
+        total += out[k]
+    mean = total / real(out.shape[0])
+    scale = real(0.0)
+    if norm == NORM_L2:
+        for k in range(out.shape[0]):
+            out[k] -= mean
+            scale += out[k] * out[k]
+        scale = np.sqrt(scale)
+    elif norm == NORM_L1:
+        for k in range(out.shape[0]):
+            out[k] -= mean
+            scale += abs(out[k])
+    else:
+        for k in range(out.shape[0]):
+            out[k] -= mean
+            scale = max(scale, abs(out[k]))
+    inverse = real(1.0) / scale if scale > 0.0 else real(0.0)
+    for k in range(out.shape[0]):
+        out[k] *= inverse
+
+
 @njit(cache=True, fastmath=FASTMATH)
 def normalized_patches(images, image_index, rows, cols, size, norm, out):
     """Write patch ``t`` of ``images[image_index[t]]`` at ``(rows[t], cols[t])``.
 
     ``out`` has shape ``(len(rows), size * size * channels)``. Unless ``norm``
     is ``NORM_NONE`` each patch is centred on its own mean and divided by its
-    L2, L1 or max norm (sums in float64).
+    L2, L1 or max norm.
     """
-    channels = images.shape[3]
-    n_values = size * size * channels
     for t in range(rows.shape[0]):
-        image = images[image_index[t]]
-        row = out[t]
-        k = 0
-        total = 0.0
-        for dr in range(size):
-            for dc in range(size):
-                for c in range(channels):
-                    value = image[rows[t] + dr, cols[t] + dc, c]
-                    row[k] = value
-                    total += value
-                    k += 1
-        if norm == NORM_NONE:
-            continue
-        mean = total / n_values
-        scale = 0.0
-        for k in range(n_values):
-            centred = row[k] - mean
-            row[k] = centred
-            if norm == NORM_L2:
-                scale += centred * centred
-            elif norm == NORM_L1:
-                scale += abs(centred)
-            else:
-                scale = max(scale, abs(centred))
-        if norm == NORM_L2:
-            scale = np.sqrt(scale)
-        inverse = 1.0 / scale if scale > 0.0 else 0.0
-        for k in range(n_values):
-            row[k] *= inverse
+        _write_patch(images[image_index[t]], rows[t], cols[t], size, norm, out[t])
+
+
+@njit(cache=True, fastmath=FASTMATH)
+def all_normalized_patches(images, size, stride, norm, out):
+    """Every patch of every image, ``stride`` apart, in (image, row, col) order.
+
+    As :func:`normalized_patches` at all positions, without index arrays.
+    """
+    n_rows = (images.shape[1] - size) // stride + 1
+    n_cols = (images.shape[2] - size) // stride + 1
+    t = 0
+    for n in range(images.shape[0]):
+        for i in range(n_rows):
+            for j in range(n_cols):
+                _write_patch(images[n], i * stride, j * stride, size, norm, out[t])
+                t += 1
 
 
 @njit(cache=True, fastmath=FASTMATH, inline="always")

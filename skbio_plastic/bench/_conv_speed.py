@@ -45,17 +45,13 @@ def time_conv(n_samples, numpy_samples, peak, repeats, rng, n_filters=96, size=5
     # the parts, on one batch of the size the transform uses
     batch = X[:256].reshape(-1, *SHAPE)
     rows, cols = model.map_shape_
-    positions = np.meshgrid(
-        np.arange(len(batch)), np.arange(rows), np.arange(cols), indexing="ij"
-    )
-    image_index, row, col = (p.ravel() for p in positions)
-    patches = np.empty((len(row), size * size * SHAPE[2]), np.float32)
+    patches = np.empty((len(batch) * rows * cols, size * size * SHAPE[2]), np.float32)
     filters = model.components_
     currents = patches @ filters.T
     pooled = np.empty((len(batch), *model.pooled_shape_), np.float32)
     parts = {
-        "patches": lambda: _conv.normalized_patches(
-            batch, image_index, row, col, size, _conv.NORM_L2, patches
+        "patches": lambda: _conv.all_normalized_patches(
+            batch, size, 1, _conv.NORM_L2, patches
         ),
         "gemm": lambda: np.dot(patches, filters.T, out=currents),
         "pooling": lambda: _conv.relu_power_pool(
