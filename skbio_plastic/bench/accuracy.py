@@ -910,6 +910,9 @@ _FRONT_END_KEYS = (
     ("size", "filter_size"),
     ("pool", "pooling"),
     ("pool_size", "pool_size"),
+    ("whitening", "whitening"),
+    ("competition", "competition"),
+    ("threshold", "threshold"),
     ("power", "power"),
     ("p", "p"),
     ("k", "k"),
@@ -924,6 +927,9 @@ _FRONT_END_KEYS = (
 )
 # Values not worth a mention in the table (the estimator's default).
 _UNREMARKABLE = {"normalize_input": True}
+# Parameters whose None is a setting of its own (shown where the key exists).
+_NONE_SHOWN = {"whitening"}
+_NO_VALUE = object()
 _READOUT_KEYS = (
     ("loss", "loss"),
     ("lr", "learning_rate"),
@@ -945,7 +951,9 @@ def _front_end_parts(front):
     return [
         f"{name}={front[key]}"
         for name, key in _FRONT_END_KEYS
-        if front.get(key) is not None and front[key] is not _UNREMARKABLE.get(key)
+        if key in front
+        and (front[key] is not None or key in _NONE_SHOWN)
+        and front[key] is not _UNREMARKABLE.get(key, _NO_VALUE)
     ]
 
 
