@@ -44,6 +44,18 @@ def _reference_patch(image, row, col, size, norm):
     return patch / scale if scale > 0 else patch * 0
 
 
+def _reference_patch_matrix(X):
+    """Every L2-normalised 3 x 3 patch of the 9 x 8 x 3 images, image by image."""
+    return np.array(
+        [
+            _reference_patch(image, i, j, 3, "l2")
+            for image in X.reshape(-1, 9, 8, 3)
+            for i in range(7)
+            for j in range(6)
+        ]
+    )
+
+
 def _reference_maps(model, X):
     """Filter responses at every position, by direct loops: (n, rows, cols, F)."""
     images = X.reshape(-1, *model.image_shape_)
@@ -117,15 +129,7 @@ def test_shifting_the_image_by_one_stride_shifts_the_map():
 def test_one_learning_step_is_krotovs_rule_on_the_normalised_patches():
     X = _images(n=3)
     model = _conv(p=3.0, k=3, delta=0.2, whitening=None).partial_fit(X)
-    images = X.reshape(-1, 9, 8, 3)
-    patches = np.array(
-        [
-            _reference_patch(image, i, j, 3, "l2")
-            for image in images
-            for i in range(7)
-            for j in range(6)
-        ]
-    )
+    patches = _reference_patch_matrix(X)
     seed = np.random.RandomState(0).randint(np.iinfo(np.int32).max)
     rule = KrotovHebbianTransformer(
         4, p=3.0, k=3, delta=0.2, n_epochs=2, normalize_input=False, random_state=seed
@@ -162,15 +166,7 @@ def test_patch_normalisation_makes_features_scale_and_offset_free():
 def test_whitening_decorrelates_the_patches_and_folds_into_the_filters():
     X = _images(n=30)
     model = _conv(whitening=1e-3, pool_size=1).partial_fit(X)  # all patches of X
-    images = X.reshape(-1, 9, 8, 3)
-    patches = np.array(
-        [
-            _reference_patch(image, i, j, 3, "l2")
-            for image in images
-            for i in range(7)
-            for j in range(6)
-        ]
-    )
+    patches = _reference_patch_matrix(X)
     whitened = patches @ model.whitening_
     moments = whitened.T @ whitened / len(whitened)
     # the 26 directions of centred patches (one is lost to the centring)
