@@ -439,7 +439,7 @@ class ConvolutionalHebbian(
         return patches
 
     def _whiten(self, patches, first=True):
-        """``patches @ Z`` (in place of ``patches``); ``Z`` found on the first call."""
+        """``patches @ Z``; ``Z`` (``whitening_``) is found on the first call."""
         if first:
             self.whitening_ = None
             if self.whitening is not None:
