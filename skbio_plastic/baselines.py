@@ -100,6 +100,10 @@ class LocalizedMLPClassifier(OutputUnitsMixin, ClassifierMixin, BaseEstimator):
     alpha : float, default=0.0
         L2 penalty: ``alpha * w`` is added to every weight's gradient of the
         batch-mean loss (biases are not penalised).
+    dropout : float, default=0.0
+        Fraction of the hidden units silenced at random in each training step
+        (inverted dropout: the others are scaled by ``1 / (1 - dropout)``);
+        ``predict`` uses every unit, unscaled.
     batch_size : int, default=100
         Samples per step.
     max_iter : int, default=50
@@ -178,6 +182,7 @@ class LocalizedMLPClassifier(OutputUnitsMixin, ClassifierMixin, BaseEstimator):
         "learning_rate_decay": [Interval(numbers.Real, 0, None, closed="left")],
         "momentum": [Interval(numbers.Real, 0, 1, closed="left")],
         "alpha": [Interval(numbers.Real, 0, None, closed="left")],
+        "dropout": [Interval(numbers.Real, 0, 1, closed="left")],
         "batch_size": [Interval(numbers.Integral, 1, None, closed="left")],
         "max_iter": [Interval(numbers.Integral, 1, None, closed="left")],
         "shuffle": ["boolean"],
@@ -203,6 +208,7 @@ class LocalizedMLPClassifier(OutputUnitsMixin, ClassifierMixin, BaseEstimator):
         learning_rate_decay=0.0,
         momentum=0.9,
         alpha=0.0,
+        dropout=0.0,
         batch_size=100,
         max_iter=50,
         shuffle=True,
@@ -224,6 +230,7 @@ class LocalizedMLPClassifier(OutputUnitsMixin, ClassifierMixin, BaseEstimator):
         self.learning_rate_decay = learning_rate_decay
         self.momentum = momentum
         self.alpha = alpha
+        self.dropout = dropout
         self.batch_size = batch_size
         self.max_iter = max_iter
         self.shuffle = shuffle
@@ -391,11 +398,12 @@ class LocalizedMLPClassifier(OutputUnitsMixin, ClassifierMixin, BaseEstimator):
         self.loss_curve_.append(total / len(rows))
         self.n_iter_ += 1
 
-    def _forward(self, X):
+    def _forward(self, X, dropout=0.0):
         """Inputs ``(features, batch)``, hidden activities and outputs.
 
         The hidden activities are ``(n_hidden, batch)``, the outputs
-        ``(batch, n_classes)``.
+        ``(batch, n_classes)``; with ``dropout``, a random fraction of the
+        activities is zeroed and the rest scaled by ``1 / (1 - dropout)``.
         """
         hidden, hidden_bias, output, output_bias = self._weights
         inputs = np.ascontiguousarray(X.T)
@@ -407,13 +415,17 @@ class LocalizedMLPClassifier(OutputUnitsMixin, ClassifierMixin, BaseEstimator):
             activities = patch_forward(
                 hidden, hidden_bias, self._starts, self._offsets, inputs
             )
+        if dropout:
+            kept = self._random_state.random_sample(activities.shape) >= dropout
+            activities *= kept
+            activities *= 1.0 / (1.0 - dropout)
         outputs = activities.T @ output
         outputs += output_bias
         return inputs, activities, outputs
 
     def _step(self, X, labels, step):
         """One gradient step on a minibatch; returns the batch's summed loss."""
-        inputs, activities, outputs = self._forward(X)
+        inputs, activities, outputs = self._forward(X, dropout=self.dropout)
         targets = np.zeros_like(outputs)
         targets[np.arange(len(labels)), labels] = 1
         if self.loss == "softmax":
@@ -429,6 +441,8 @@ class LocalizedMLPClassifier(OutputUnitsMixin, ClassifierMixin, BaseEstimator):
         back = output if self.learning_algorithm == "backprop" else self._feedback
         hidden_errors = back @ errors.T
         hidden_errors *= activities > 0
+        if self.dropout:
+            hidden_errors *= 1.0 / (1.0 - self.dropout)
         gradients = [
             hidden_errors @ inputs.T
             if self._fully_connected

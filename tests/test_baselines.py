@@ -66,16 +66,21 @@ def test_one_step_equals_the_readable_network(digits, algorithm):
     np.testing.assert_allclose(model.intercept_, c, atol=1e-12)
 
 
+@pytest.mark.parametrize("dropout", [0.0, 0.5])
 @pytest.mark.parametrize("loss", ["softmax", "squared"])
-def test_backprop_gradient_equals_finite_differences(digits, loss):
+def test_backprop_gradient_equals_finite_differences(digits, loss, dropout):
+    """With dropout: the gradient of the network under one fixed dropout mask."""
     X, y = digits[0][:20], digits[1][:20]
-    model = _small(loss=loss, solver="sgd", momentum=0.0, dtype="float64")
+    model = _small(
+        loss=loss, solver="sgd", momentum=0.0, dropout=dropout, dtype="float64"
+    )
     model.partial_fit(X, y, classes=np.arange(10))
     captured = {}
     model._update = lambda gradients, step: captured.update(g=gradients)
     labels = np.searchsorted(model.classes_, y)
 
     def loss_value():
+        model._random_state = np.random.RandomState(7)  # the same mask each time
         return model._step(X, labels, 0.0) / len(y)
 
     loss_value()
@@ -228,3 +233,16 @@ def test_speed_bench_runs_both_networks_and_scikit_learn():
         assert 0 <= record[key]["test_accuracy"] <= 1
     assert record["speedup_vs_scikit_learn"] > 0
     assert len(summary(record)) == 5
+
+
+def test_dropout_keeps_the_mean_activity_and_leaves_prediction_alone(digits):
+    X, y = digits
+    model = _small(dropout=0.3, max_iter=2, tol=None, random_state=0).fit(X, y)
+    _, full, _ = model._forward(X[:50])
+    dropped = np.mean([model._forward(X[:50], dropout=0.3)[1] for _ in range(400)], 0)
+    np.testing.assert_allclose(dropped, full, atol=0.1 * full.max())
+    np.testing.assert_array_equal(
+        model.decision_function(X), model.decision_function(X)
+    )
+    with pytest.raises(ValueError, match="dropout"):
+        _small(dropout=1.0).fit(X, y)
