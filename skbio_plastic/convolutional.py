@@ -343,26 +343,28 @@ class ConvolutionalHebbian(
         rows, cols = self.map_shape_
         per_image = rows * cols * max(filters.shape)
         step = max(1, _BATCH_ELEMENTS // per_image)
-        pool_stride = self.pool_stride or self.pool_size
         for start in range(0, len(images), step):
             batch = images[start : start + step]
             currents = self._all_patches(batch) @ filters.T
             currents += self.intercept_
             if self.competition == "mean":
                 currents -= currents.mean(axis=1, keepdims=True)
-            if self.threshold:
-                currents -= self.threshold
             _conv.relu_power_pool(
                 currents.reshape(len(batch), rows, cols, -1),
+                float(self.threshold),
                 float(self.power),
                 _POOLS[self.pooling],
                 self.pool_size,
-                pool_stride,
+                self._pool_stride,
                 out[start : start + step],
             )
         return out.reshape(len(images), -1)
 
     # ------------------------------------------------------------ internals
+
+    @property
+    def _pool_stride(self):
+        return self.pool_stride or self.pool_size
 
     @property
     def _n_features_out(self):
@@ -391,7 +393,6 @@ class ConvolutionalHebbian(
             )
         rows = (height - size) // self.stride + 1
         cols = (width - size) // self.stride + 1
-        pool_stride = self.pool_stride or self.pool_size
         if self.pool_size > min(rows, cols):
             raise ValueError(
                 f"pool_size={self.pool_size} does not fit the {rows} x {cols} "
@@ -402,8 +403,8 @@ class ConvolutionalHebbian(
         self.image_shape_ = (height, width, channels)
         self.map_shape_ = (rows, cols)
         self.pooled_shape_ = (
-            (rows - self.pool_size) // pool_stride + 1,
-            (cols - self.pool_size) // pool_stride + 1,
+            (rows - self.pool_size) // self._pool_stride + 1,
+            (cols - self.pool_size) // self._pool_stride + 1,
             self.n_filters,
         )
         if channels > 1:

@@ -114,12 +114,12 @@ def _power(value, power):
 
 
 @njit(cache=True, fastmath=FASTMATH)
-def relu_power_pool(currents, power, pool, size, stride, out):
-    """``out = pool(relu(currents) ** power)`` over ``size x size`` windows.
+def relu_power_pool(currents, threshold, power, pool, size, stride, out):
+    """``out = pool(relu(currents - threshold) ** power)`` over square windows.
 
     ``currents`` is ``(n_images, map_height, map_width, n_filters)``; ``out``
-    ``(n_images, out_height, out_width, n_filters)``, window ``(i, j)``
-    starting at ``(i * stride, j * stride)``. Max pooling raises only the
+    ``(n_images, out_height, out_width, n_filters)``, window ``(i, j)`` of
+    side ``size`` starting at ``(i * stride, j * stride)``. Max pooling raises only the
     window's largest value to ``power`` (the activation is monotonic).
     """
     n_images, out_height, out_width, n_filters = out.shape
@@ -133,7 +133,7 @@ def relu_power_pool(currents, power, pool, size, stride, out):
                     for dc in range(size):
                         source = currents[n, i * stride + dr, j * stride + dc]
                         for f in range(n_filters):
-                            value = max(source[f], 0.0)
+                            value = max(source[f] - threshold, 0.0)
                             if pool == POOL_MAX:
                                 cell[f] = max(cell[f], value)
                             else:

@@ -56,6 +56,7 @@ def time_conv(n_samples, numpy_samples, peak, repeats, rng, n_filters=96, size=5
         "gemm": lambda: np.dot(patches, filters.T, out=currents),
         "pooling": lambda: _conv.relu_power_pool(
             currents.reshape(len(batch), rows, cols, -1),
+            0.0,
             1.0,
             _conv.POOL_MAX,
             2,
