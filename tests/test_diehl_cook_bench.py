@@ -10,6 +10,7 @@ from sklearn.exceptions import ConvergenceWarning
 from skbio_plastic import bench
 from skbio_plastic.__main__ import main
 from skbio_plastic.bench._diehl_cook_speed import summary, time_diehl_cook
+from skbio_plastic.spiking import STDPSpikingTransformer
 
 # A quick digits run: 100 neurons, 200 training images in two chunks; the
 # normalisation target scaled to 64 pixels, short rests.
@@ -69,6 +70,7 @@ def test_table_shows_the_paper_number_and_our_readouts(record_folder, tmp_path):
     assert cells[:2] == ["mnist", "diehl-cook-100"]  # the own readout: no variant
     assert cells[4] == "82.9"
     assert "epochs=2, neurons=100, delays=synapse" in cells[5]
+    assert "shuffled" not in cells[5]  # the paper's order
     assert "on the same features: LocalDeltaClassifier " in cells[5]
     assert "LogisticRegression" in cells[5]
     sweeps = bench.render_table(record_folder, sweeps=True)
@@ -83,6 +85,7 @@ def test_table_shows_the_paper_number_and_our_readouts(record_folder, tmp_path):
         (["--readout", '{"max_iter": 3}'], "unknown readout parameters ['max_iter']"),
         (["--readout", '{"n_epochs": 0}'], "n_epochs must be a positive integer"),
         (["--readout", '{"max_minutes": -1}'], "max_minutes must be positive"),
+        (["--readout", '{"shuffle": 1}'], "shuffle must be true or false"),
         (["--front-end", '{"theta": 1}'], "got an unexpected keyword argument"),
         (["--front-end", '{"delays": "axon"}'], "The 'delays' parameter"),
         (["--centre", "pixel"], "centre='pixel' does not apply"),
@@ -115,6 +118,32 @@ def test_a_time_budget_stops_training_at_a_point_of_the_curve(tmp_path):
     assert record["epochs"] == run["epochs"] == 0.5
     assert record["planned_epochs"] == 2 and record["max_minutes"] == 1e-9
     assert record["params"]["front_end"]["n_epochs"] == 0.5  # in the table
+
+
+def test_shuffle_presents_each_epoch_in_a_new_order(tmp_path, monkeypatch):
+    seen = []
+    original = STDPSpikingTransformer.partial_fit
+
+    def recording(self, X, y=None):
+        seen.append(X.copy())
+        return original(self, X, y)
+
+    monkeypatch.setattr(STDPSpikingTransformer, "partial_fit", recording)
+    readout_params = {**QUICK["readout_params"], "shuffle": True}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        record = bench.run_accuracy(
+            "digits", "diehl-cook-100", seeds=[0], output_dir=tmp_path,
+            verbose=False, front_params=QUICK["front_params"],
+            readout_params=readout_params,
+        )  # fmt: skip
+    first, second = np.vstack(seen[:2]), np.vstack(seen[2:])
+    X = bench.load_split("digits", "test")[0][:200]
+    assert not np.array_equal(first, X) and not np.array_equal(first, second)
+    for epoch in (first, second):  # every image once per epoch
+        np.testing.assert_array_equal(np.unique(epoch, axis=0), np.unique(X, axis=0))
+    assert record["params"]["front_end"]["shuffle"] is True
+    assert "shuffled=True" in bench.render_table(tmp_path)
 
 
 def test_make_model_points_to_the_runner():

@@ -181,6 +181,24 @@ def test_fit_continued_by_partial_fit_equals_unshuffled_epochs():
     )
 
 
+def test_learning_rate_decay_divides_each_epochs_rate():
+    """Epoch e learns as a constant rate learning_rate / (1 + decay * e) would."""
+    X, y = three_bars(40)
+    decayed = small(n_epochs=2, shuffle=False, learning_rate_decay=0.5).fit(X, y)
+    decayed.partial_fit(X, y)
+    steps = small(n_epochs=1, shuffle=False).fit(X, y)
+    for epoch in (1, 2):
+        steps.set_params(learning_rate=1e-2 / (1 + 0.5 * epoch)).partial_fit(X, y)
+    np.testing.assert_array_equal(
+        decayed.network_.readout_weights(), steps.network_.readout_weights()
+    )
+    constant = small(n_epochs=1, shuffle=False).fit(X, y).partial_fit(X, y)
+    halved = small(n_epochs=2, shuffle=False, learning_rate_decay=1.0).fit(X, y)
+    assert not np.array_equal(
+        constant.network_.readout_weights(), halved.network_.readout_weights()
+    )
+
+
 @pytest.mark.parametrize("mmap_mode", [None, "r"])
 def test_pickle_round_trip_resumes_exactly(bars, mmap_mode, tmp_path):
     (X, y), (X_test, _) = bars

@@ -35,7 +35,8 @@ from ._common import default_results_dir, save_record, write_record
 #: evaluation images that are scored at each point of the curve; the first
 #: ``train_size`` training images only (None: all); threads of ``transform``;
 #: a budget of training minutes (None: none): training stops at the first
-#: point of the curve past it, and the record gives the epochs trained.
+#: point of the curve past it, and the record gives the epochs trained; the
+#: order of the images: the paper's (False) or a new random order each epoch.
 BENCH_OPTIONS = {
     "n_epochs": 1,
     "checkpoint_every": 10000,
@@ -44,6 +45,7 @@ BENCH_OPTIONS = {
     "train_size": None,
     "n_jobs": 1,
     "max_minutes": None,
+    "shuffle": False,
 }
 READOUT_ESTIMATOR = "LabelAssignmentClassifier"
 
@@ -60,7 +62,10 @@ def _options(readout_params):
     for name, value in options.items():
         if value is None and BENCH_OPTIONS[name] is None:
             continue
-        if name == "max_minutes":  # any positive number
+        if name == "shuffle":
+            if not isinstance(value, bool):
+                raise ValueError(f"shuffle must be true or false, got {value!r}.")
+        elif name == "max_minutes":  # any positive number
             if isinstance(value, bool) or not isinstance(value, int | float):
                 raise ValueError(f"max_minutes must be a number, got {value!r}.")
             if not value > 0:
@@ -136,7 +141,8 @@ def run_diehl_cook_accuracy(
 
     Each seed's network (``random_state=seed``, ``front_params`` passed to
     :class:`~skbio_plastic.spiking.STDPSpikingTransformer`) sees the training
-    images in order, ``n_epochs`` times, through ``partial_fit`` in chunks of
+    images in order (a new random order each epoch with the option
+    ``shuffle``), ``n_epochs`` times, through ``partial_fit`` in chunks of
     ``checkpoint_every``. After each chunk, the paper's readout is labelled on
     a fixed random subset of ``assign_size`` training images and scored on a
     fixed random subset of ``eval_size`` evaluation images, and a progress
@@ -214,7 +220,11 @@ def run_diehl_cook_accuracy(
     for seed, network in zip(seeds, networks, strict=True):
         run = {"seed": seed, "curve": []}
         record["runs"].append(run)
-        record["params"]["front_end"] = network.get_params()
+        # the network's own shuffle is that of fit; here the option's
+        record["params"]["front_end"] = {
+            **network.get_params(),
+            "shuffle": options["shuffle"],
+        }
         started = time.perf_counter()
         train_seconds = 0.0
         chunks = [
@@ -222,11 +232,16 @@ def run_diehl_cook_accuracy(
             for epoch in range(options["n_epochs"])
             for start in range(0, len(X_train), every)
         ]
+        shuffler = np.random.default_rng(seed)
         for epoch, start in chunks:
             if train_seconds > 60 * (options["max_minutes"] or np.inf):
                 break
+            if start == 0:
+                order = np.arange(len(X_train))
+                if options["shuffle"]:
+                    order = shuffler.permutation(len(X_train))
             begin = time.perf_counter()
-            network.partial_fit(X_train[start : start + every])
+            network.partial_fit(X_train[order[start : start + every]])
             train_seconds += time.perf_counter() - begin
             accuracy = _labelled_score(
                 network, X_train[assign], y_train[assign], X_eval[subset],

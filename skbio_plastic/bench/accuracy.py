@@ -291,8 +291,9 @@ MLP_TRAINING = {"max_iter": 20, "learning_rate_decay": 0.1, "tol": None}
 SPIKING_READOUT = {"n_epochs": 17, "n_jobs": -1}
 # Keys of the readout parameters that tell the spiking benchmark, not the
 # classifier, what to do: the size of the fixed evaluation subset scored at
-# each checkpoint, the presentations between checkpoints (default: a third of
-# the training set) and a cap on the presentations (default: n_epochs epochs).
+# each checkpoint, the presentations between checkpoints (default: one epoch;
+# each partial_fit call is an epoch of the classifier's learning_rate_decay)
+# and a cap on the presentations (default: n_epochs epochs).
 SPIKING_BENCH_KEYS = ("eval_size", "checkpoint_every", "max_presentations")
 
 METHODS = {
@@ -606,7 +607,8 @@ def run_spiking_accuracy(
     Each seed's :class:`SpikingLIFClassifier` sees the training images in a
     new random order each epoch (``n_epochs`` of the readout parameters),
     through ``partial_fit`` in chunks of ``checkpoint_every`` presentations
-    (default: a third of the training set), up to ``max_presentations``
+    (default: the training set; each call is an epoch of the classifier's
+    ``learning_rate_decay``), up to ``max_presentations``
     (default: all the epochs), with the training set's
     per-pixel mean as ``input_mean`` (as ``fit`` would centre). After each
     chunk it scores a fixed random subset of ``eval_size`` evaluation images
@@ -631,7 +633,7 @@ def run_spiking_accuracy(
     eval_size, every, n_total = _spiking_bench_options(readout_params)
     X_train, y_train, X_eval, y_eval, _ = load_split(dataset, protocol, data_home)
     eval_size = min(eval_size or 2000, len(X_eval))
-    every = every or -(-len(X_train) // 3)
+    every = every or len(X_train)
     n_total = min(n_total or np.inf, models[0].n_epochs * len(X_train))
     subset = np.sort(
         np.random.default_rng(0).choice(len(X_eval), eval_size, replace=False)
@@ -924,9 +926,10 @@ _FRONT_END_KEYS = (
     ("delays", "delays"),
     ("theta_plus", "theta_plus"),
     ("tau_theta", "tau_theta"),
+    ("shuffled", "shuffle"),
 )
 # Values not worth a mention in the table (the estimator's default).
-_UNREMARKABLE = {"normalize_input": True}
+_UNREMARKABLE = {"normalize_input": True, "shuffle": False}
 # Parameters whose None is a setting of its own (shown where the key exists).
 _NONE_SHOWN = {"whitening"}
 _NO_VALUE = object()

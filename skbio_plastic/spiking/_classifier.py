@@ -190,6 +190,10 @@ class SpikingLIFClassifier(ClassifierMixin, BaseEstimator):
     learning_rate : float, default=2e-4
         Step of the readout rule, in mV per hidden-spike arrival and kHz of
         rate error (the paper's ``eta``). 0 freezes the readout.
+    learning_rate_decay : float, default=0.0
+        Epoch ``e`` (counted from 0: the epochs of ``fit``, then one per
+        ``partial_fit`` call) learns with ``learning_rate / (1 +
+        learning_rate_decay * e)``. The paper keeps the rate constant (0).
     target_rate : float, default=500.0
         Target rate (Hz) of the output of the image's class during learning;
         the others are trained toward 0 Hz. The paper's 0.5 kHz. The rule
@@ -331,6 +335,7 @@ class SpikingLIFClassifier(ClassifierMixin, BaseEstimator):
         "front_end": [LocalizedRandomProjection, RandomGabor, None],
         "n_epochs": [Interval(numbers.Integral, 1, None, closed="left")],
         "learning_rate": [Interval(numbers.Real, 0, None, closed="left")],
+        "learning_rate_decay": [Interval(numbers.Real, 0, None, closed="left")],
         "target_rate": [Interval(numbers.Real, 0, None, closed="left")],
         "tau_m": [Interval(numbers.Real, 0, None, closed="neither")],
         "tau_trace": [Interval(numbers.Real, 0, None, closed="neither")],
@@ -362,6 +367,7 @@ class SpikingLIFClassifier(ClassifierMixin, BaseEstimator):
         *,
         n_epochs=10,
         learning_rate=2e-4,
+        learning_rate_decay=0.0,
         target_rate=500.0,
         tau_m=25.0,
         tau_trace=20.0,
@@ -389,6 +395,7 @@ class SpikingLIFClassifier(ClassifierMixin, BaseEstimator):
         self.front_end = front_end
         self.n_epochs = n_epochs
         self.learning_rate = learning_rate
+        self.learning_rate_decay = learning_rate_decay
         self.target_rate = target_rate
         self.tau_m = tau_m
         self.tau_trace = tau_trace
@@ -632,7 +639,9 @@ class SpikingLIFClassifier(ClassifierMixin, BaseEstimator):
         """
         n_samples = X.shape[0]
         rows = np.arange(n_samples) if order is None else order
-        learning_rate = self.learning_rate
+        learning_rate = self.learning_rate / (
+            1.0 + self.learning_rate_decay * self.n_iter_
+        )
         target = self.target_rate / 1000.0  # Hz -> kHz, the unit of the traces
         label_spikes = other_spikes = 0
         start = last_line = time.perf_counter()
