@@ -104,15 +104,19 @@ def test_user_errors_exit_with_a_message_before_any_work(
     assert list(tmp_path.iterdir()) == []
 
 
-def test_a_time_budget_stops_training_at_a_point_of_the_curve(tmp_path):
-    readout_params = {**QUICK["readout_params"], "max_minutes": 1e-9}
+def quick_run(folder, **readout_params):
+    """The quick digits run with some bench options changed; its record."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        record = bench.run_accuracy(
-            "digits", "diehl-cook-100", seeds=[0], output_dir=tmp_path,
+        return bench.run_accuracy(
+            "digits", "diehl-cook-100", seeds=[0], output_dir=folder,
             verbose=False, front_params=QUICK["front_params"],
-            readout_params=readout_params,
+            readout_params={**QUICK["readout_params"], **readout_params},
         )  # fmt: skip
+
+
+def test_a_time_budget_stops_training_at_a_point_of_the_curve(tmp_path):
+    record = quick_run(tmp_path, max_minutes=1e-9)
     (run,) = record["runs"]
     assert len(run["curve"]) == 1 and run["n_images_seen"] == 100
     assert record["epochs"] == run["epochs"] == 0.5
@@ -129,14 +133,7 @@ def test_shuffle_presents_each_epoch_in_a_new_order(tmp_path, monkeypatch):
         return original(self, X, y)
 
     monkeypatch.setattr(STDPSpikingTransformer, "partial_fit", recording)
-    readout_params = {**QUICK["readout_params"], "shuffle": True}
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        record = bench.run_accuracy(
-            "digits", "diehl-cook-100", seeds=[0], output_dir=tmp_path,
-            verbose=False, front_params=QUICK["front_params"],
-            readout_params=readout_params,
-        )  # fmt: skip
+    record = quick_run(tmp_path, shuffle=True)
     first, second = np.vstack(seen[:2]), np.vstack(seen[2:])
     X = bench.load_split("digits", "test")[0][:200]
     assert not np.array_equal(first, X) and not np.array_equal(first, second)
