@@ -309,6 +309,13 @@ class SpikingLIFClassifier(ClassifierMixin, BaseEstimator):
     about 6 minutes per epoch of 60,000 images, and 7.5 ms per test image
     (200 ms) in each of the ``n_jobs`` threads.
 
+    The paper's settings (``learning_rate=2e-4`` constant, ``"on"`` inputs)
+    leave the readout far from converged after its 10^6 presentations
+    (97.73 % for l-RG on MNIST). ``RandomGabor``'s default ranges,
+    ``input_encoding="on-off"``, ``learning_rate=1.6e-3`` and
+    ``learning_rate_decay=0.1`` reach 98.62 % in the same 17 epochs
+    (``dt=0.1``).
+
     References
     ----------
     B. Illing, W. Gerstner, J. Brea. Biologically plausible deep learning - but
