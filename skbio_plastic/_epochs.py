@@ -6,6 +6,7 @@ One rule for every classifier that trains for up to ``max_iter`` epochs
 (the mean training loss of an epoch, or the validation error rate ``1 -
 accuracy`` with early stopping) has not fallen below its best value by more
 than ``tol`` times its first-epoch value for ``n_iter_no_change`` epochs.
+One learning-rate schedule for every learner with a ``learning_rate_decay``.
 """
 
 import warnings
@@ -17,7 +18,12 @@ from sklearn.model_selection import train_test_split
 from ._progress import Progress
 from ._validation import user_stacklevel
 
-__all__ = ["hold_out", "run_epochs"]
+__all__ = ["epoch_learning_rate", "hold_out", "run_epochs"]
+
+
+def epoch_learning_rate(learning_rate, decay, epoch):
+    """``learning_rate / (1 + decay * epoch)``: the rate of epoch ``epoch`` (from 0)."""
+    return learning_rate / (1.0 + decay * epoch)
 
 
 def hold_out(labels, validation_fraction, random_state):

@@ -18,7 +18,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 from threadpoolctl import threadpool_limits
 
-from ._epochs import hold_out, run_epochs
+from ._epochs import epoch_learning_rate, hold_out, run_epochs
 from ._kernels.mlp import patch_forward, patch_weight_gradient
 from ._kernels.optimizers import adam_update
 from ._output_units import OutputUnitsMixin
@@ -379,7 +379,9 @@ class LocalizedMLPClassifier(OutputUnitsMixin, ClassifierMixin, BaseEstimator):
         rows = np.arange(X.shape[0]) if rows is None else rows
         if self.shuffle:
             rows = self._random_state.permutation(rows)
-        step = self.learning_rate / (1.0 + self.learning_rate_decay * self.n_iter_)
+        step = epoch_learning_rate(
+            self.learning_rate, self.learning_rate_decay, self.n_iter_
+        )
         dtype = self._weights[0].dtype
         total = 0.0
         # The patch layer runs in numba; its few BLAS products (n_hidden x

@@ -10,7 +10,7 @@ from sklearn.utils import check_random_state, gen_batches
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._epochs import hold_out, run_epochs
+from ._epochs import epoch_learning_rate, hold_out, run_epochs
 from ._kernels import delta_rule
 from ._output_units import OutputUnitsMixin
 from ._progress import Progress
@@ -415,7 +415,9 @@ class LocalDeltaClassifier(OutputUnitsMixin, ClassifierMixin, BaseEstimator):
             order,
             weights,
             intercept,
-            self.learning_rate_ / (1.0 + self.learning_rate_decay * self.n_iter_),
+            epoch_learning_rate(
+                self.learning_rate_, self.learning_rate_decay, self.n_iter_
+            ),
             self.batch_size,
             _LOSS_CODES[self.loss, self.output_activation],
             float(self.beta),

@@ -14,6 +14,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from .._epochs import epoch_learning_rate
 from .._progress import Progress
 from .._sklearn_compat import (
     Interval,
@@ -646,8 +647,8 @@ class SpikingLIFClassifier(ClassifierMixin, BaseEstimator):
         """
         n_samples = X.shape[0]
         rows = np.arange(n_samples) if order is None else order
-        learning_rate = self.learning_rate / (
-            1.0 + self.learning_rate_decay * self.n_iter_
+        learning_rate = epoch_learning_rate(
+            self.learning_rate, self.learning_rate_decay, self.n_iter_
         )
         target = self.target_rate / 1000.0  # Hz -> kHz, the unit of the traces
         label_spikes = other_spikes = 0
